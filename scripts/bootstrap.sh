@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Install what SSA needs to build and test on Debian 12 (bookworm), then build
+# the wolfSSL cache (build/wolfssl) so that CMake finds it.
+#
+#   scripts/bootstrap.sh        (as root; a no-op when everything is in place)
+#
+# Idempotent: the deb-src entry is added only when no deb-src entry is
+# configured, `apt-get update` runs only when something is missing, packages
+# are installed only when absent, and the wolfSSL build is cached by a stamp.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+packages=(
+  # Compiler, make, CMake and pkg-config for the project itself (gcc brings
+  # the AddressSanitizer/UBSan runtimes used by the sanitizer build).
+  build-essential cmake pkg-config
+  # wolfSSL from Debian's source package: `apt-get source` and dpkg-source
+  # (dpkg-dev), autogen.sh (autoconf, automake, libtool).
+  dpkg-dev autoconf automake libtool
+  # OpenSSL 3: headers and libcrypto.so.3 for the libssl drop-in, the openssl
+  # command (test PKI, reference peers), and its man pages (the drop-in's
+  # reference for what each function must do).
+  libssl-dev openssl libssl-doc
+  # libconfig for the policy file; Check for the unit tests.
+  libconfig-dev check
+  # A system trust store (default policy trust_store).
+  ca-certificates
+)
+src_list=/etc/apt/sources.list.d/ssa-deb-src.sources
+
+say() { echo "bootstrap: $*"; }
+die() {
+  echo "bootstrap: $*" >&2
+  exit 1
+}
+
+if [ -r /etc/os-release ]; then
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  if [ "${ID:-}" != debian ] || [ "${VERSION_ID:-}" != 12 ]; then
+    say "warning: written for Debian 12, this is ${PRETTY_NAME:-unknown}"
+  fi
+fi
+
+need_root() {
+  [ "$(id -u)" -eq 0 ] || die "$1: run as root (e.g. sudo $0)"
+}
+
+# Is any deb-src entry configured (one-line or deb822 format)?
+have_deb_src() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    grep -Eq '^[[:space:]]*deb-src[[:space:]]' "$f" && return 0
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    # A stanza is enabled unless it says "Enabled: no".
+    awk '
+      function flush() { if (src && enabled) found = 1; src = 0; enabled = 1 }
+      BEGIN { enabled = 1 }
+      /^[[:space:]]*$/ { flush(); next }
+      /^#/ { next }
+      tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb-src") src = 1 }
+      tolower($1) == "enabled:" && tolower($2) == "no" { enabled = 0 }
+      END { flush(); exit found ? 0 : 1 }
+    ' "$f" && return 0
+  done
+  return 1
+}
+
+missing=()
+for p in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" != installed ]; then
+    missing+=("$p")
+  fi
+done
+
+need_update=false
+if have_deb_src; then
+  say "deb-src entry already configured: leaving apt sources alone"
+else
+  need_root "adding a deb-src entry"
+  cat >"$src_list" <<'EOF'
+# Added by SSA's scripts/bootstrap.sh: wolfSSL is built from Debian's own
+# source package (apt-get source wolfssl).
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  say "added $src_list"
+  need_update=true
+fi
+# A deb-src entry whose index was never fetched is no use to apt-get source.
+if ! $need_update && ! apt-cache showsrc wolfssl 2>/dev/null | grep -q '^Package: wolfssl'; then
+  say "no source index for wolfssl yet"
+  need_update=true
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  need_update=true
+fi
+
+if $need_update; then
+  need_root "apt-get update"
+  say "apt-get update"
+  apt-get update -q >/dev/null || die "apt-get update failed"
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  need_root "installing ${missing[*]}"
+  say "installing: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+    || die "apt-get install failed"
+else
+  say "all ${#packages[@]} packages already installed"
+fi
+
+# The expensive wolfSSL build, cached in the build tree (a no-op when the
+# stamp matches). CMake's configure step uses the same directory.
+say "wolfSSL: scripts/build-wolfssl.sh build/wolfssl"
+scripts/build-wolfssl.sh build/wolfssl || die "building wolfSSL failed (exit $?)"
+say "done"

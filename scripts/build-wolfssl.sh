@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Build wolfSSL from Debian's own source package (patches applied) as a static,
+# position-independent, hidden-visibility archive with the assembly paths on.
+#
+#   scripts/build-wolfssl.sh <output-dir>
+#
+# The result lands in <output-dir>/{include,lib}; a stamp records the source
+# version and configure flags so that a rebuild with the same inputs is a no-op.
+# If the source package cannot be had, the script exits 3 and CMake falls back
+# to Debian's libwolfssl-dev (see CMakeLists.txt), loudly.
+set -euo pipefail
+
+out=${1:?usage: build-wolfssl.sh <output-dir>}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# Why each flag: the core needs TLS 1.3 with SNI/ALPN/tickets/early data, OCSP
+# and CRL for revocation, DTLS 1.2/1.3 for SOCK_DGRAM, post-handshake auth
+# (TLS_REQUEST_PEER_AUTH), the renegotiation_info indication without
+# renegotiation itself, RFC 5705 exporters, the peer chain kept in the session,
+# the external session cache, X509 accessors, SNI/ALPN server callbacks and
+# SSL_set_SSL_CTX (opensslextra, opensslall), alternative
+# chains (trust an intermediate) and the fast assembly paths.
+configure_flags=(
+  --enable-static --disable-shared --disable-examples --disable-crypttests
+  --disable-benchmark --enable-aesni --enable-intelasm --enable-sp=yes
+  --enable-sp-asm --enable-tls13 --enable-tlsv10 --enable-oldtls
+  --enable-sni --enable-alpn --enable-session-ticket --enable-earlydata
+  --enable-ocsp --enable-ocspstapling --enable-ocspstapling2 --enable-crl
+  --enable-dtls --enable-dtls13 --enable-dtls-mtu --enable-postauth
+  --enable-secure-renegotiation-info --enable-keying-material
+  --enable-sessioncerts --enable-opensslextra --enable-opensslall --enable-altcertchains
+  --enable-supportedcurves --enable-curve25519 --enable-ed25519
+  --enable-curve448 --enable-ed448 --enable-hkdf --enable-certgen
+  --enable-context-extra-user-data --enable-secure-renegotiation=no
+)
+extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DKEEP_PEER_CERT -DWOLFSSL_TICKET_HAVE_ID -DHAVE_EX_DATA -DNO_SESSION_CACHE_REF -DSESSION_CERTS"
+
+stamp_key="$(printf "%s\n" "${configure_flags[@]}" "$extra_cflags" "recipe 2: OpenSSL-named symbols renamed" | sha256sum | cut -c1-16)"
+stamp="$out/.stamp-$stamp_key"
+if [ -f "$stamp" ] && [ -f "$out/lib/libwolfssl.a" ]; then
+  echo "wolfSSL: cached build in $out"
+  exit 0
+fi
+
+src_root="$out/src"
+rm -rf "$src_root" && mkdir -p "$src_root"
+cd "$src_root"
+if ! apt-get source --download-only wolfssl >/dev/null 2>&1 && ! ls wolfssl_*.dsc >/dev/null 2>&1; then
+  echo "wolfSSL: 'apt-get source wolfssl' failed (no deb-src entry? run scripts/bootstrap.sh as root)" >&2
+  exit 3
+fi
+dpkg-source -x wolfssl_*.dsc wolfssl >/dev/null
+cd wolfssl
+./autogen.sh >/dev/null 2>&1
+CFLAGS="$extra_cflags" ./configure --prefix="$out" "${configure_flags[@]}" >"$out/configure.log" 2>&1 \
+  || { echo "wolfSSL: configure failed, see $out/configure.log" >&2; exit 1; }
+make -j"$(nproc)" >"$out/make.log" 2>&1 || { echo "wolfSSL: build failed, see $out/make.log" >&2; exit 1; }
+make install >>"$out/make.log" 2>&1
+
+# wolfSSL defines a few functions under OpenSSL's own names (SSL_SESSION_set1_id,
+# ERR_load_SSL_strings, ...). Our libssl.so.3 defines those names itself, so
+# the archive's copies are renamed out of the way.
+nm -g --defined-only "$out/lib/libwolfssl.a" 2>/dev/null \
+  | awk '$2 ~ /^[TDBR]$/ && $3 ~ /^(SSL_|ERR_|X509_|BIO_|EVP_|PEM_|TLS_|DTLS_|OPENSSL_|d2i_|i2d_)/ {print $3 " ssa_wolf_" $3}' \
+  | sort -u >"$out/renamed-symbols.txt"
+if [ -s "$out/renamed-symbols.txt" ]; then
+  objcopy --redefine-syms="$out/renamed-symbols.txt" "$out/lib/libwolfssl.a"
+fi
+rm -f "$out"/.stamp-*
+touch "$stamp"
+echo "wolfSSL: built $(sed -n 's/^#define LIBWOLFSSL_VERSION_STRING "\(.*\)"/\1/p' "$out/include/wolfssl/version.h") into $out"
