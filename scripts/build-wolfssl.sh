@@ -14,6 +14,11 @@ out=${1:?usage: build-wolfssl.sh <output-dir>}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
+# Two builds into one directory (CI's plain and sanitizer configures, or a
+# developer's parallel runs) would delete each other's tree: serialise them.
+exec 9>"$out/.lock"
+flock 9
+
 # Why each flag: the core needs TLS 1.3 with SNI/ALPN/tickets/early data, OCSP
 # and CRL for revocation, DTLS 1.2/1.3 for SOCK_DGRAM, post-handshake auth
 # (TLS_REQUEST_PEER_AUTH), the renegotiation_info indication without
@@ -34,7 +39,7 @@ configure_flags=(
   --enable-curve448 --enable-ed448 --enable-hkdf --enable-certgen
   --enable-context-extra-user-data --enable-secure-renegotiation=no
 )
-extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DKEEP_PEER_CERT -DWOLFSSL_TICKET_HAVE_ID -DHAVE_EX_DATA -DNO_SESSION_CACHE_REF -DSESSION_CERTS"
+extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DKEEP_PEER_CERT -DHAVE_EX_DATA -DSESSION_CERTS"
 
 stamp_key="$(printf "%s\n" "${configure_flags[@]}" "$extra_cflags" "recipe 2: OpenSSL-named symbols renamed" | sha256sum | cut -c1-16)"
 stamp="$out/.stamp-$stamp_key"

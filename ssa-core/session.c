@@ -1,0 +1,65 @@
+/*
+ * Client sessions as byte blobs (export after a handshake, import before
+ * the next), with policy's lifetime as an upper bound on reuse.
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+ssa_status ssa_conn_session_export(ssa_conn *c, unsigned char **blob, size_t *len)
+{
+    *blob = NULL;
+    *len = 0;
+    if (!c->handshake_done || !c->settings.session_cache)
+        return SSA_ERR_STATE;
+    WOLFSSL_SESSION *s = wolfSSL_get1_session(c->ssl);
+    if (!s)
+        return SSA_ERR_STATE;
+    int n = wolfSSL_i2d_SSL_SESSION(s, NULL);
+    unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL;
+    unsigned char *p = buf;
+    if (!buf || wolfSSL_i2d_SSL_SESSION(s, &p) != n) {
+        free(buf);
+        wolfSSL_SESSION_free(s);
+        return n > 0 ? SSA_ERR_NOMEM : SSA_ERR_STATE;
+    }
+    wolfSSL_SESSION_free(s);
+    *blob = buf;
+    *len = (size_t)n;
+    return SSA_OK;
+}
+
+static bool session_too_old(const WOLFSSL_SESSION *s, long lifetime)
+{
+    long age = (long)time(NULL) - wolfSSL_SESSION_get_time(s);
+    return age < 0 || age > lifetime;
+}
+
+ssa_status ssa_conn_session_import(ssa_conn *c, const unsigned char *blob, size_t len)
+{
+    if (c->ssl || c->ctx->role != SSA_ROLE_CLIENT)
+        return SSA_ERR_STATE;
+    if (!c->settings.session_cache)
+        return SSA_ERR_POLICY;
+    const unsigned char *p = blob;
+    WOLFSSL_SESSION *s = blob ? wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)len) : NULL;
+    if (!s)
+        return SSA_ERR_ARG;
+    if (session_too_old(s, c->settings.session_lifetime)) {
+        wolfSSL_SESSION_free(s);
+        return SSA_ERR_POLICY;
+    }
+    if (c->session)
+        wolfSSL_SESSION_free(c->session);
+    c->session = s;
+    return SSA_OK;
+}
+
+/* A session the engine will not take (another version, another suite
+ * list) just means a full handshake, as with OpenSSL. */
+void ssa_session_apply(ssa_conn *c)
+{
+    if (c->session)
+        wolfSSL_set_session(c->ssl, c->session);
+}

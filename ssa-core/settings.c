@@ -1,0 +1,133 @@
+/*
+ * Merged settings (ssa_settings) applied to wolfSSL objects: the only place
+ * where the lattice's result turns into engine calls.
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "TLS_AES_128_GCM_SHA256:TLS_ECDHE_..." from suite ids; wolfSSL accepts the
+ * IANA names of everything it implements and skips what it does not. */
+static bool suites_to_list(const ssa_settings *s, char *out, size_t outlen)
+{
+    size_t used = 0;
+    const uint16_t *lists[2] = {s->tls13_suites, s->tls12_suites};
+    size_t counts[2] = {s->max_version >= SSA_TLS1_3 ? s->n_tls13_suites : 0,
+                        s->min_version <= SSA_TLS1_2 ? s->n_tls12_suites : 0};
+    out[0] = '\0';
+    for (int l = 0; l < 2; l++) {
+        for (size_t i = 0; i < counts[l]; i++) {
+            const ssa_cipher_info *ci = ssa_cipher_by_id(lists[l][i]);
+            if (!ci)
+                continue;
+            int n = snprintf(out + used, outlen - used, "%s%s", used ? ":" : "", ci->iana_name);
+            if (n < 0 || (size_t)n >= outlen - used)
+                return false;
+            used += (size_t)n;
+        }
+    }
+    return used > 0;
+}
+
+static ssa_status apply_versions_ctx(const ssa_settings *s, WOLFSSL_CTX *wctx)
+{
+    if (!WOLF_OK(wolfSSL_CTX_set_min_proto_version(wctx, s->min_version)) ||
+        !WOLF_OK(wolfSSL_CTX_set_max_proto_version(wctx, s->max_version)))
+        return SSA_ERR_POLICY;
+    return SSA_OK;
+}
+
+static ssa_status apply_sessions_ctx(const ssa_settings *s, WOLFSSL_CTX *wctx)
+{
+    wolfSSL_CTX_set_timeout(wctx, (unsigned)(s->session_lifetime > 0 ? s->session_lifetime : 1));
+    if (!s->session_cache)
+        wolfSSL_CTX_set_session_cache_mode(wctx, WOLFSSL_SESS_CACHE_OFF);
+    if (s->session_tickets) {
+        wolfSSL_CTX_UseSessionTicket(wctx);
+    } else {
+        wolfSSL_CTX_NoTicketTLSv12(wctx);
+        wolfSSL_CTX_no_ticket_TLSv13(wctx);
+    }
+    /* 0-RTT: the server accepts none unless the merged settings allow it. */
+    wolfSSL_CTX_set_max_early_data(wctx, s->early_data ? 16384 : 0);
+    return SSA_OK;
+}
+
+static int verify_mode(const ssa_settings *s, bool server)
+{
+    if (!server)
+        return WOLFSSL_VERIFY_PEER; /* always look; verify.c decides */
+    switch (s->client_auth) {
+    case SSA_CLIENT_AUTH_REQUIRE:
+        return WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    case SSA_CLIENT_AUTH_OPTIONAL:
+        return WOLFSSL_VERIFY_PEER;
+    default:
+        return WOLFSSL_VERIFY_NONE;
+    }
+}
+
+ssa_status ssa_settings_apply_ctx(const ssa_settings *s, const ssa_policy *p, bool server,
+                                  WOLFSSL_CTX *wctx, char *err, size_t errlen)
+{
+    char list[4096];
+    if (apply_versions_ctx(s, wctx) != SSA_OK) {
+        snprintf(err, errlen, "the TLS engine refused versions %s..%s",
+                 ssa_version_name(s->min_version), ssa_version_name(s->max_version));
+        return SSA_ERR_POLICY;
+    }
+    if (!suites_to_list(s, list, sizeof list) || !WOLF_OK(wolfSSL_CTX_set_cipher_list(wctx, list))) {
+        snprintf(err, errlen, "no cipher suite allowed by policy is available in the TLS engine");
+        return SSA_ERR_POLICY;
+    }
+    if (s->n_groups > 0) {
+        int groups[SSA_MAX_GROUPS];
+        for (size_t i = 0; i < s->n_groups; i++)
+            groups[i] = s->groups[i];
+        if (!WOLF_OK(wolfSSL_CTX_set_groups(wctx, groups, (int)s->n_groups))) {
+            snprintf(err, errlen, "the TLS engine refused the groups allowed by policy");
+            return SSA_ERR_POLICY;
+        }
+    }
+    if (s->sigalgs[0] && !WOLF_OK(wolfSSL_CTX_set1_sigalgs_list(wctx, s->sigalgs))) {
+        snprintf(err, errlen, "the TLS engine refused signature algorithms \"%s\"", s->sigalgs);
+        return SSA_ERR_POLICY;
+    }
+    wolfSSL_CTX_SetMinRsaKey_Sz(wctx, (short)p->min_rsa_bits);
+    wolfSSL_CTX_SetMinEccKey_Sz(wctx, (short)p->min_ec_bits);
+    wolfSSL_CTX_set_verify_depth(wctx, p->verify_depth);
+    wolfSSL_CTX_set_verify(wctx, verify_mode(s, server), ssa_verify_callback);
+    return apply_sessions_ctx(s, wctx);
+}
+
+ssa_status ssa_settings_apply_conn(const ssa_settings *s, WOLFSSL *ssl, char *err, size_t errlen)
+{
+    char list[4096];
+    if (!WOLF_OK(wolfSSL_set_min_proto_version(ssl, s->min_version)) ||
+        !WOLF_OK(wolfSSL_set_max_proto_version(ssl, s->max_version))) {
+        snprintf(err, errlen, "the TLS engine refused versions %s..%s",
+                 ssa_version_name(s->min_version), ssa_version_name(s->max_version));
+        return SSA_ERR_POLICY;
+    }
+    if (!suites_to_list(s, list, sizeof list) || !WOLF_OK(wolfSSL_set_cipher_list(ssl, list))) {
+        snprintf(err, errlen, "no cipher suite allowed by policy is available in the TLS engine");
+        return SSA_ERR_POLICY;
+    }
+    if (s->n_groups > 0) {
+        int groups[SSA_MAX_GROUPS];
+        for (size_t i = 0; i < s->n_groups; i++)
+            groups[i] = s->groups[i];
+        if (!WOLF_OK(wolfSSL_set_groups(ssl, groups, (int)s->n_groups))) {
+            snprintf(err, errlen, "the TLS engine refused the groups allowed by policy");
+            return SSA_ERR_POLICY;
+        }
+    }
+    if (s->sigalgs[0] && !WOLF_OK(wolfSSL_set1_sigalgs_list(ssl, s->sigalgs))) {
+        snprintf(err, errlen, "the TLS engine refused signature algorithms \"%s\"", s->sigalgs);
+        return SSA_ERR_POLICY;
+    }
+    bool server = wolfSSL_is_server(ssl);
+    wolfSSL_set_verify(ssl, verify_mode(s, server), ssa_verify_callback);
+    return SSA_OK;
+}

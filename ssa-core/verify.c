@@ -1,0 +1,197 @@
+/*
+ * Peer verification: the core's verdict for each certificate of the peer's
+ * chain, in OpenSSL's X509_V_ERR_* terms.
+ *
+ * wolfSSL calls ssa_verify_callback once per certificate (the build defines
+ * WOLFSSL_ALWAYS_VERIFY_CB and WOLFSSL_VERIFY_CB_ALL_CERTS), top of the
+ * chain first and the leaf last, with its own error for that certificate.
+ * We translate that error, add the checks policy asks for (hostname or IP
+ * address, extended key usage, key sizes), then let the front end's hook
+ * make the verdict stricter. The first failure is kept for
+ * ssa_conn_verify_result(); whether it stops the handshake depends on
+ * whether verification is enforced for this connection.
+ */
+#include "engine.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/openssl/evp.h>
+#include <wolfssl/wolfcrypt/asn.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+/* wolfSSL_X509_get_extended_key_usage() answers in OpenSSL's XKU_* bits. */
+enum { XKU_SERVER = 0x1, XKU_CLIENT = 0x2, XKU_ANY = 0x100 };
+
+static bool self_issued(WOLFSSL_X509 *x)
+{
+    return x && wolfSSL_X509_NAME_cmp(wolfSSL_X509_get_subject_name(x),
+                                      wolfSSL_X509_get_issuer_name(x)) == 0;
+}
+
+/* Is the last certificate the peer sent a self-issued root? wolfSSL may
+ * report the missing signer on the leaf, so look at the chain itself. */
+static bool chain_ends_in_root(const WOLFSSL_X509_STORE_CTX *store)
+{
+    if (store->totalCerts < 2 || !store->certs)
+        return false;
+    const WOLFSSL_BUFFER_INFO *top = &store->certs[store->totalCerts - 1];
+    WOLFSSL_X509 *x = wolfSSL_X509_d2i(NULL, top->buffer, (int)top->length);
+    bool root = self_issued(x);
+    wolfSSL_X509_free(x);
+    return root;
+}
+
+/* wolfSSL's per-certificate errors, as OpenSSL would name them. */
+static int map_store_error(const WOLFSSL_X509_STORE_CTX *store)
+{
+    int depth = store->error_depth;
+    switch (store->error) {
+    case ASN_NO_SIGNER_E:
+    case ASN_SELF_SIGNED_E:
+        if (depth == 0 && store->totalCerts <= 1 && self_issued(store->current_cert))
+            return SSA_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+        if ((depth > 0 && self_issued(store->current_cert)) || chain_ends_in_root(store))
+            return SSA_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
+        return SSA_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    default:
+        return ssa_verify_map_wolf_error(store->error);
+    }
+}
+
+int ssa_verify_map_wolf_error(int wolf_error)
+{
+    switch (wolf_error) {
+    case 0:
+        return SSA_V_OK;
+    case ASN_BEFORE_DATE_E:
+        return SSA_V_ERR_CERT_NOT_YET_VALID;
+    case ASN_AFTER_DATE_E:
+        return SSA_V_ERR_CERT_HAS_EXPIRED;
+    case ASN_NO_SIGNER_E:
+        return SSA_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    case ASN_SELF_SIGNED_E:
+        return SSA_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+    case ASN_SIG_CONFIRM_E:
+    case ASN_SIG_OID_E:
+    case ASN_SIG_KEY_E:
+        return SSA_V_ERR_CERT_SIGNATURE_FAILURE;
+    case DOMAIN_NAME_MISMATCH:
+        return SSA_V_ERR_HOSTNAME_MISMATCH;
+    case IPADDR_MISMATCH:
+        return SSA_V_ERR_IP_ADDRESS_MISMATCH;
+    case CRL_CERT_REVOKED:
+    case OCSP_CERT_REVOKED:
+        return SSA_V_ERR_CERT_REVOKED;
+    case CRL_MISSING:
+        return SSA_V_ERR_UNABLE_TO_GET_CRL;
+    case ASN_PATHLEN_INV_E:
+    case ASN_PATHLEN_SIZE_E:
+        return SSA_V_ERR_PATH_LENGTH_EXCEEDED;
+    case MAX_CHAIN_ERROR:
+        return SSA_V_ERR_CERT_CHAIN_TOO_LONG;
+    case EXTKEYUSE_AUTH_E:
+    case KEYUSE_SIGNATURE_E:
+        return SSA_V_ERR_INVALID_PURPOSE;
+    case RSA_KEY_SIZE_E:
+    case ECC_KEY_SIZE_E:
+        return SSA_V_ERR_EE_KEY_TOO_SMALL;
+    case MEMORY_E:
+        return SSA_V_ERR_OUT_OF_MEM;
+    default:
+        return SSA_V_ERR_UNSPECIFIED;
+    }
+}
+
+static bool is_ip_literal(const char *name)
+{
+    unsigned char addr[16];
+    return inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1;
+}
+
+/* RFC 6125 via the engine: DNS SANs with wildcards, the CN only when there
+ * is no DNS SAN; IP SANs when the name is an address. */
+static int check_identity(ssa_conn *c, WOLFSSL_X509 *leaf)
+{
+    const char *name = c->verify_name ? c->verify_name : c->hostname;
+    bool use_ip = false;
+    if (!name && c->ctx->policy->verify_ip_fallback && c->peer_address) {
+        name = c->peer_address;
+        use_ip = true;
+    }
+    if (!name)
+        return SSA_V_ERR_HOSTNAME_MISMATCH; /* nothing to check against */
+    if (use_ip || is_ip_literal(name))
+        return wolfSSL_X509_check_ip_asc(leaf, name, 0) == WOLFSSL_SUCCESS
+                   ? SSA_V_OK
+                   : SSA_V_ERR_IP_ADDRESS_MISMATCH;
+    return wolfSSL_X509_check_host(leaf, name, strlen(name), 0, NULL) == WOLFSSL_SUCCESS
+               ? SSA_V_OK
+               : SSA_V_ERR_HOSTNAME_MISMATCH;
+}
+
+/* A leaf that lists extended key usages must list the one our peer plays. */
+static int check_purpose(ssa_conn *c, WOLFSSL_X509 *leaf)
+{
+    if (!(wolfSSL_X509_get_extension_flags(leaf) & 0x4 /* EXFLAG_XKUSAGE */))
+        return SSA_V_OK;
+    unsigned xku = wolfSSL_X509_get_extended_key_usage(leaf);
+    unsigned need = c->ctx->role == SSA_ROLE_CLIENT ? XKU_SERVER : XKU_CLIENT;
+    return (xku & (need | XKU_ANY)) ? SSA_V_OK : SSA_V_ERR_INVALID_PURPOSE;
+}
+
+static int check_key_size(ssa_conn *c, WOLFSSL_X509 *x, int depth)
+{
+    WOLFSSL_EVP_PKEY *key = wolfSSL_X509_get_pubkey(x);
+    if (!key)
+        return SSA_V_OK;
+    int type = wolfSSL_X509_get_pubkey_type(x);
+    int bits = wolfSSL_EVP_PKEY_bits(key);
+    wolfSSL_EVP_PKEY_free(key);
+    const ssa_policy *p = c->ctx->policy;
+    bool too_small = (type == RSAk && bits < p->min_rsa_bits) ||
+                     (type == ECDSAk && bits < p->min_ec_bits);
+    if (!too_small)
+        return SSA_V_OK;
+    return depth == 0 ? SSA_V_ERR_EE_KEY_TOO_SMALL : SSA_V_ERR_CA_KEY_TOO_SMALL;
+}
+
+static int leaf_checks(ssa_conn *c, WOLFSSL_X509 *leaf)
+{
+    int r = check_purpose(c, leaf);
+    if (r == SSA_V_OK && c->ctx->role == SSA_ROLE_CLIENT && c->settings.verify_hostname)
+        r = check_identity(c, leaf);
+    return r;
+}
+
+/* The front end may reject what we accept, never accept what we reject. */
+static int ask_hook(ssa_conn *c, int depth, int verdict, WOLFSSL_X509 *x)
+{
+    if (!c->ctx->verify_hook || !x)
+        return verdict;
+    int der_len = 0;
+    const unsigned char *der = wolfSSL_X509_get_der(x, &der_len);
+    int answer = c->ctx->verify_hook(c, depth, verdict, der, (size_t)der_len, c->ctx->verify_arg);
+    if (verdict != SSA_V_OK)
+        return verdict;
+    return answer;
+}
+
+int ssa_verify_callback(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+    WOLFSSL *ssl = wolfSSL_X509_STORE_CTX_get_ex_data(store, wolfSSL_get_ex_data_X509_STORE_CTX_idx());
+    ssa_conn *c = ssl ? ssa_conn_from_wolf(ssl) : NULL;
+    if (!c)
+        return 0; /* fail closed: a handshake we do not know */
+    int depth = store->error_depth;
+    WOLFSSL_X509 *x = store->current_cert;
+    int verdict = preverify ? SSA_V_OK : map_store_error(store);
+    if (verdict == SSA_V_OK && x)
+        verdict = check_key_size(c, x, depth);
+    if (verdict == SSA_V_OK && depth == 0 && x)
+        verdict = leaf_checks(c, x);
+    verdict = ask_hook(c, depth, verdict, x);
+    if (verdict != SSA_V_OK && c->verify_result == SSA_V_OK)
+        c->verify_result = verdict;
+    return (verdict == SSA_V_OK || !c->verify_enforced) ? 1 : 0;
+}
