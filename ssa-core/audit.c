@@ -114,7 +114,10 @@ void ssa_audit_connection(ssa_conn *c, ssa_status outcome)
              c->ctx->role == SSA_ROLE_SERVER ? (c->sni ? c->sni : "-")
                                              : (c->hostname ? c->hostname : "-"),
              c->handshake_done ? ssa_version_name(ssa_conn_version(c)) : "-",
-             ci ? ci->iana_name : "-", q(ssa_verify_result_string(c->verify_result), q1, sizeof q1),
+             ci ? ci->iana_name : "-",
+             c->verify_enforced || c->verify_result != SSA_V_OK
+                 ? q(ssa_verify_result_string(c->verify_result), q1, sizeof q1)
+                 : "not-requested",
              outcome == SSA_OK ? "ok" : "refused", q(outcome == SSA_OK ? NULL : c->error, q2, sizeof q2));
     audit_emit(c->ctx->policy, line);
 }
