@@ -39,6 +39,11 @@ configure_flags=(
   --enable-curve448 --enable-ed448 --enable-hkdf --enable-certgen
   --enable-context-extra-user-data --enable-secure-renegotiation=no
 )
+# SSA_WOLFSSL_DEBUG=1: wolfSSL's own debug log (wolfSSL_Debugging_ON), for
+# chasing an engine failure; never for builds that are measured.
+if [ "${SSA_WOLFSSL_DEBUG:-0}" = 1 ]; then
+  configure_flags+=(--enable-debug)
+fi
 extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DKEEP_PEER_CERT -DHAVE_EX_DATA -DSESSION_CERTS"
 
 stamp_key="$(printf "%s\n" "${configure_flags[@]}" "$extra_cflags" "recipe 2: OpenSSL-named symbols renamed" | sha256sum | cut -c1-16)"

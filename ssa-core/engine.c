@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 
 /* The core is the only user of its (static, hidden) wolfSSL, so slot 0 of
  * the ex_data arrays is ours: WOLFSSL -> ssa_conn, WOLFSSL_CTX -> ssa_ctx. */
@@ -12,7 +13,9 @@ static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 
 static void engine_init_once(void)
 {
-    if (getenv("SSA_DEBUG_WOLF")) wolfSSL_Debugging_ON();
+    /* Only a wolfSSL built with SSA_WOLFSSL_DEBUG=1 logs anything here. */
+    if (getenv("SSA_ENGINE_DEBUG") && getauxval(AT_SECURE) == 0)
+        wolfSSL_Debugging_ON();
     if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
         fputs("ssa: the TLS engine failed to initialise\n", stderr);
         abort();
