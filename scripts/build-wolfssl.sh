@@ -44,7 +44,10 @@ configure_flags=(
 if [ "${SSA_WOLFSSL_DEBUG:-0}" = 1 ]; then
   configure_flags+=(--enable-debug)
 fi
-extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DKEEP_PEER_CERT -DHAVE_EX_DATA -DSESSION_CERTS"
+# The default ticket-key lifetime (1 hour) must exceed the ticket lifetime
+# hint, which is policy's session_lifetime (capped at RFC 8446's 7 days):
+# with the default, any lifetime over an hour made every second ticket fail.
+extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DKEEP_PEER_CERT -DHAVE_EX_DATA -DSESSION_CERTS -DWOLFSSL_TICKET_KEY_LIFETIME=1209600"
 
 stamp_key="$(printf "%s\n" "${configure_flags[@]}" "$extra_cflags" "recipe 2: OpenSSL-named symbols renamed" | sha256sum | cut -c1-16)"
 stamp="$out/.stamp-$stamp_key"

@@ -38,9 +38,15 @@ static ssa_status apply_versions_ctx(const ssa_settings *s, WOLFSSL_CTX *wctx)
     return SSA_OK;
 }
 
+/* RFC 8446 4.6.1: a ticket lifetime MUST NOT exceed seven days. */
+#define TLS13_MAX_TICKET_LIFETIME 604800L
+
 static ssa_status apply_sessions_ctx(const ssa_settings *s, WOLFSSL_CTX *wctx)
 {
-    wolfSSL_CTX_set_timeout(wctx, (unsigned)(s->session_lifetime > 0 ? s->session_lifetime : 1));
+    long lifetime = s->session_lifetime;
+    if (lifetime > TLS13_MAX_TICKET_LIFETIME)
+        lifetime = TLS13_MAX_TICKET_LIFETIME;
+    wolfSSL_CTX_set_timeout(wctx, (unsigned)(lifetime > 0 ? lifetime : 1));
     if (!s->session_cache)
         wolfSSL_CTX_set_session_cache_mode(wctx, WOLFSSL_SESS_CACHE_OFF);
     if (s->session_tickets) {
