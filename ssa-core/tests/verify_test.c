@@ -36,6 +36,10 @@ static const verify_case cases[] = {
     {"ipsan", "int.crt", "127.0.0.1", SSA_V_OK},
     {"good", "int.crt", "127.0.0.1", SSA_V_OK},
     {"wronghost", "int.crt", "127.0.0.1", SSA_V_ERR_IP_ADDRESS_MISMATCH},
+    /* IPv6, in any spelling of the address. */
+    {"good", "int.crt", "::1", SSA_V_OK},
+    {"good", "int.crt", "0:0:0:0:0:0:0:1", SSA_V_OK},
+    {"ipsan", "int.crt", "::1", SSA_V_ERR_IP_ADDRESS_MISMATCH},
     /* No application name at all: policy falls back to the peer's address. */
     {"ipsan", "int.crt", NULL, SSA_V_OK},
     /* The CN counts only when there is no SAN. */
