@@ -422,6 +422,17 @@ SSA_API ssa_status ssa_conn_session_import(ssa_conn *c, const unsigned char *blo
 SSA_API void ssa_audit_event(const ssa_policy *p, const char *frontend, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* ------------------------------------------------------------------------
+ * Peer identity (socket API)
+ * ---------------------------------------------------------------------- */
+
+/* The peer's leaf certificate subject as one line ("/C=../CN=.."), for
+ * TLS_PEER_IDENTITY. SSA_ERR_STATE when the peer sent no certificate. */
+SSA_API ssa_status ssa_conn_peer_subject(const ssa_conn *c, char *out, size_t outlen);
+/* The peer's chain, leaf first, as PEM (NUL-terminated; free() it), for
+ * TLS_PEER_CERTIFICATE_CHAIN. */
+SSA_API ssa_status ssa_conn_peer_chain_pem(const ssa_conn *c, char **pem, size_t *pem_len);
+
 #ifdef __cplusplus
 }
 #endif
