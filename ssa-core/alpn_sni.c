@@ -39,8 +39,6 @@ static char *alpn_wire_to_csv(const unsigned char *wire, size_t len)
 
 ssa_status ssa_ctx_set_alpn_wire(ssa_ctx *ctx, const unsigned char *wire, size_t len)
 {
-    if (ctx->frozen)
-        return SSA_ERR_STATE;
     if (!wire || !alpn_wire_valid(wire, len))
         return SSA_ERR_ARG;
     unsigned char *copy = malloc(len);
@@ -51,11 +49,21 @@ ssa_status ssa_ctx_set_alpn_wire(ssa_ctx *ctx, const unsigned char *wire, size_t
         return SSA_ERR_NOMEM;
     }
     memcpy(copy, wire, len);
-    free(ctx->alpn_wire);
-    free(ctx->alpn_csv);
-    ctx->alpn_wire = copy;
-    ctx->alpn_wire_len = len;
-    ctx->alpn_csv = csv;
+    pthread_mutex_lock(&ctx->lock);
+    bool frozen = ctx->frozen;
+    if (!frozen) {
+        free(ctx->alpn_wire);
+        free(ctx->alpn_csv);
+        ctx->alpn_wire = copy;
+        ctx->alpn_wire_len = len;
+        ctx->alpn_csv = csv;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    if (frozen) {
+        free(copy);
+        free(csv);
+        return SSA_ERR_STATE;
+    }
     return SSA_OK;
 }
 
@@ -133,7 +141,10 @@ static int sni_received(WOLFSSL *ssl, int *alert, void *arg)
         c->sni = strdup(name);
     if (!c->ctx->sni_hook)
         return TLSEXT_OK;
-    switch (c->ctx->sni_hook(c, c->sni, c->ctx->sni_arg)) {
+    c->in_sni_hook = true;
+    ssa_sni_answer answer = c->ctx->sni_hook(c, c->sni, c->ctx->sni_arg);
+    c->in_sni_hook = false;
+    switch (answer) {
     case SSA_SNI_OK:
         return TLSEXT_OK;
     case SSA_SNI_NOACK:

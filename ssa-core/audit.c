@@ -104,14 +104,14 @@ void ssa_audit_connection(ssa_conn *c, ssa_status outcome)
 {
     char line[8192], q1[300], q2[600];
     const ssa_cipher_info *ci = ssa_conn_cipher(c);
-    const char *peer = c->ctx->role == SSA_ROLE_CLIENT ? (c->hostname ? c->hostname : c->peer_address)
+    const char *peer = c->role == SSA_ROLE_CLIENT ? (c->hostname ? c->hostname : c->peer_address)
                                                         : c->peer_address;
     snprintf(line, sizeof line,
              "app=%s pid=%d frontend=%s event=connection role=%s peer=%s sni=%s version=%s "
              "cipher=%s verify=%s outcome=%s error=%s",
              application_path(), (int)getpid(), c->ctx->frontend,
-             c->ctx->role == SSA_ROLE_CLIENT ? "client" : "server", peer ? peer : "-",
-             c->ctx->role == SSA_ROLE_SERVER ? (c->sni ? c->sni : "-")
+             c->role == SSA_ROLE_CLIENT ? "client" : "server", peer ? peer : "-",
+             c->role == SSA_ROLE_SERVER ? (c->sni ? c->sni : "-")
                                              : (c->hostname ? c->hostname : "-"),
              c->handshake_done ? ssa_version_name(ssa_conn_version(c)) : "-",
              ci ? ci->iana_name : "-",

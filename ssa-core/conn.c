@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <wolfssl/error-ssl.h>
 
 ssa_conn *ssa_conn_new(ssa_ctx *ctx)
@@ -24,6 +25,7 @@ ssa_conn *ssa_conn_new(ssa_ctx *ctx)
     ssa_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
+    c->role = ctx->role;
     c->ctx = ssa_ctx_ref(ctx);
     c->settings = ctx->settings;
     c->fd = -1;
@@ -77,7 +79,7 @@ ssa_status ssa_conn_request(ssa_conn *c, const ssa_request *req, bool *clamped)
     char err[256];
     if (c->ssl)
         return SSA_ERR_STATE;
-    ssa_status st = ssa_policy_merge(c->ctx->policy, req, c->ctx->role == SSA_ROLE_SERVER,
+    ssa_status st = ssa_policy_merge(c->ctx->policy, req, c->role == SSA_ROLE_SERVER,
                                      &merged, err, sizeof err);
     if (st != SSA_OK) {
         ssa_audit_event(c->ctx->policy, c->ctx->frontend, "request refused: %s", err);
@@ -96,7 +98,9 @@ ssa_status ssa_conn_set_fd(ssa_conn *c, int fd)
 {
     if (c->ssl)
         return SSA_ERR_STATE;
+    struct stat st;
     c->fd = fd;
+    c->fd_is_socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
     c->rd = NULL;
     c->wr = NULL;
     return SSA_OK;
@@ -141,7 +145,10 @@ ssa_status ssa_conn_set_peer_address(ssa_conn *c, const char *addr)
 ssa_status ssa_conn_switch_ctx(ssa_conn *c, ssa_ctx *ctx)
 {
     char err[256];
-    if (!c->ssl || c->handshake_done || ctx->role != SSA_ROLE_SERVER)
+    /* Only a server, only while its SNI hook runs: anywhere else a switch
+     * could change what the engine verifies under the core's feet. */
+    if (!c->ssl || c->handshake_done || c->role != SSA_ROLE_SERVER ||
+        ctx->role != SSA_ROLE_SERVER || !c->in_sni_hook)
         return SSA_ERR_STATE;
     if (ssa_ctx_freeze(ctx, err, sizeof err) != SSA_OK)
         return SSA_ERR_STATE;
@@ -190,7 +197,7 @@ static ssa_status conn_start(ssa_conn *c)
         ssa_conn_fail(c, st, "%s", err);
         return st;
     }
-    bool server = c->ctx->role == SSA_ROLE_SERVER;
+    bool server = c->role == SSA_ROLE_SERVER;
     if (server && !c->ctx->have_cert) {
         ssa_conn_fail(c, SSA_ERR_STATE,
                       "this server has no certificate and key (set one, or policy's "
@@ -224,7 +231,7 @@ static ssa_status conn_start(ssa_conn *c)
 static const char *verify_reason_suffix(const ssa_conn *c)
 {
     const ssa_policy *p = c->ctx->policy;
-    bool policy_requires = c->ctx->role == SSA_ROLE_CLIENT
+    bool policy_requires = c->role == SSA_ROLE_CLIENT
                                ? p->verify_peer
                                : p->client_auth != SSA_CLIENT_AUTH_NONE;
     return policy_requires ? " (SSA policy requires verification)" : "";
@@ -310,6 +317,12 @@ static ssa_status conn_failure(ssa_conn *c, int rc, const char *op)
         return SSA_WANT_WRITE;
     if (err == WOLFSSL_ERROR_ZERO_RETURN || err == ZERO_RETURN)
         return SSA_EOF;
+    if (c->no_peer_certificate) {
+        ssa_conn_fail(c, SSA_ERR_VERIFY, "the peer sent no certificate%s",
+                      c->role == SSA_ROLE_CLIENT ? " (a server must authenticate itself)"
+                                                 : verify_reason_suffix(c));
+        return SSA_ERR_VERIFY;
+    }
     if (c->verify_result != SSA_V_OK && c->verify_enforced && !c->handshake_done) {
         ssa_conn_fail(c, SSA_ERR_VERIFY, "certificate verify failed: %s%s",
                       ssa_verify_result_string(c->verify_result), verify_reason_suffix(c));
@@ -343,7 +356,7 @@ ssa_status ssa_conn_handshake(ssa_conn *c)
     ssa_status st = conn_start(c);
     if (st != SSA_OK)
         return c->failed ? c->failed : st;
-    int rc = c->ctx->role == SSA_ROLE_SERVER ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
+    int rc = c->role == SSA_ROLE_SERVER ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
     if (rc != WOLFSSL_SUCCESS)
         return conn_failure(c, rc, "handshake");
     c->handshake_done = true;
@@ -423,6 +436,8 @@ size_t ssa_conn_pending(const ssa_conn *c)
 
 ssa_status ssa_conn_shutdown(ssa_conn *c, bool wait_peer)
 {
+    if (c->failed)
+        return c->failed;
     if (!c->ssl || !c->handshake_done)
         return SSA_ERR_STATE;
     int rc = wolfSSL_shutdown(c->ssl);
@@ -430,12 +445,16 @@ ssa_status ssa_conn_shutdown(ssa_conn *c, bool wait_peer)
         rc = wolfSSL_shutdown(c->ssl);
     if (rc == WOLFSSL_SUCCESS || (rc == WOLFSSL_SHUTDOWN_NOT_DONE && !wait_peer))
         return SSA_OK;
+    /* Still waiting for the peer's close_notify (it may have sent data
+     * first, which is discarded, as OpenSSL does): not a failure. */
+    if (rc == WOLFSSL_SHUTDOWN_NOT_DONE)
+        return SSA_WANT_READ;
     return conn_failure(c, rc, "shutdown");
 }
 
 ssa_status ssa_conn_request_post_handshake_auth(ssa_conn *c)
 {
-    if (!c->ssl || !c->handshake_done || c->ctx->role != SSA_ROLE_SERVER)
+    if (!c->ssl || !c->handshake_done || c->role != SSA_ROLE_SERVER)
         return SSA_ERR_STATE;
     return WOLF_OK(wolfSSL_request_certificate(c->ssl)) ? SSA_OK : SSA_ERR_STATE;
 }

@@ -80,18 +80,22 @@ ssa_status ssa_ctx_request(ssa_ctx *ctx, const ssa_request *req, bool *clamped)
 {
     ssa_settings merged;
     char err[256];
-    if (ctx->frozen)
-        return SSA_ERR_STATE;
     ssa_status st = ssa_policy_merge(ctx->policy, req, ctx->role == SSA_ROLE_SERVER, &merged,
                                      err, sizeof err);
     if (st != SSA_OK) {
         ssa_audit_event(ctx->policy, ctx->frontend, "request refused: %s", err);
         return st;
     }
+    pthread_mutex_lock(&ctx->lock);
+    if (!ctx->frozen)
+        ctx->settings = merged;
+    bool frozen = ctx->frozen;
+    pthread_mutex_unlock(&ctx->lock);
+    if (frozen)
+        return SSA_ERR_STATE;
     ssa_audit_clamps(ctx->policy, ctx->frontend, &merged);
     if (clamped)
         *clamped = merged.n_clamps > 0;
-    ctx->settings = merged;
     return SSA_OK;
 }
 
@@ -111,12 +115,11 @@ static bool file_is_pem(const char *path)
     return looks_like_pem(head, n);
 }
 
-ssa_status ssa_ctx_use_certificate_file(ssa_ctx *ctx, const char *chain_path, const char *key_path)
+/* Certificate loading runs under the lock (also from the freeze itself,
+ * for policy's default server certificate). */
+static ssa_status ctx_load_certificate_files(ssa_ctx *ctx, const char *chain_path,
+                                             const char *key_path)
 {
-    if (!chain_path || !key_path)
-        return SSA_ERR_ARG;
-    if (ctx->frozen)
-        return SSA_ERR_STATE;
     int rc = file_is_pem(chain_path)
                  ? wolfSSL_CTX_use_certificate_chain_file(ctx->wctx, chain_path)
                  : wolfSSL_CTX_use_certificate_file(ctx->wctx, chain_path, WOLFSSL_FILETYPE_ASN1);
@@ -130,14 +133,21 @@ ssa_status ssa_ctx_use_certificate_file(ssa_ctx *ctx, const char *chain_path, co
     return SSA_OK;
 }
 
-ssa_status ssa_ctx_use_certificate_mem(ssa_ctx *ctx, const unsigned char *chain, size_t chain_len,
-                                       bool chain_is_pem, const unsigned char *key, size_t key_len,
-                                       bool key_is_pem)
+ssa_status ssa_ctx_use_certificate_file(ssa_ctx *ctx, const char *chain_path, const char *key_path)
 {
-    if (!chain || !key)
+    if (!chain_path || !key_path)
         return SSA_ERR_ARG;
-    if (ctx->frozen)
-        return SSA_ERR_STATE;
+    pthread_mutex_lock(&ctx->lock);
+    ssa_status st = ctx->frozen ? SSA_ERR_STATE : ctx_load_certificate_files(ctx, chain_path, key_path);
+    pthread_mutex_unlock(&ctx->lock);
+    return st;
+}
+
+static ssa_status ctx_load_certificate_mem(ssa_ctx *ctx, const unsigned char *chain,
+                                           size_t chain_len, bool chain_is_pem,
+                                           const unsigned char *key, size_t key_len,
+                                           bool key_is_pem)
+{
     int rc = chain_is_pem ? wolfSSL_CTX_use_certificate_chain_buffer(ctx->wctx, chain, (long)chain_len)
                           : wolfSSL_CTX_use_certificate_buffer(ctx->wctx, chain, (long)chain_len,
                                                                WOLFSSL_FILETYPE_ASN1);
@@ -151,8 +161,23 @@ ssa_status ssa_ctx_use_certificate_mem(ssa_ctx *ctx, const unsigned char *chain,
     return SSA_OK;
 }
 
+ssa_status ssa_ctx_use_certificate_mem(ssa_ctx *ctx, const unsigned char *chain, size_t chain_len,
+                                       bool chain_is_pem, const unsigned char *key, size_t key_len,
+                                       bool key_is_pem)
+{
+    if (!chain || !key)
+        return SSA_ERR_ARG;
+    pthread_mutex_lock(&ctx->lock);
+    ssa_status st = ctx->frozen ? SSA_ERR_STATE
+                                : ctx_load_certificate_mem(ctx, chain, chain_len, chain_is_pem, key,
+                                                           key_len, key_is_pem);
+    pthread_mutex_unlock(&ctx->lock);
+    return st;
+}
+
 /* Application anchors replace the system store: they go into the context's
  * own certificate manager, and the shared store is then never attached. */
+/* Called with the lock held. */
 static ssa_status ctx_may_bring_anchors(ssa_ctx *ctx)
 {
     if (ctx->frozen)
@@ -165,38 +190,52 @@ static ssa_status ctx_may_bring_anchors(ssa_ctx *ctx)
     return SSA_OK;
 }
 
-ssa_status ssa_ctx_trust_file(ssa_ctx *ctx, const char *pem_path)
+typedef enum { ANCHORS_PEM_FILE, ANCHORS_DIR, ANCHORS_DER } anchor_kind;
+
+static ssa_status ctx_load_anchors(ssa_ctx *ctx, anchor_kind kind, const void *src, size_t len)
 {
-    ssa_status st = ctx_may_bring_anchors(ctx);
-    if (st != SSA_OK)
-        return st;
-    if (!pem_path || !WOLF_OK(wolfSSL_CTX_load_verify_locations(ctx->wctx, pem_path, NULL)))
-        return SSA_ERR_IO_FILE;
+    int rc;
+    switch (kind) {
+    case ANCHORS_PEM_FILE:
+        rc = wolfSSL_CTX_load_verify_locations(ctx->wctx, src, NULL);
+        break;
+    case ANCHORS_DIR:
+        rc = wolfSSL_CTX_load_verify_locations(ctx->wctx, NULL, src);
+        break;
+    default:
+        rc = wolfSSL_CTX_load_verify_buffer(ctx->wctx, src, (long)len, WOLFSSL_FILETYPE_ASN1);
+    }
+    if (!WOLF_OK(rc))
+        return kind == ANCHORS_DER ? SSA_ERR_ARG : SSA_ERR_IO_FILE;
     ctx->app_anchors = true;
     return SSA_OK;
+}
+
+static ssa_status ctx_bring_anchors(ssa_ctx *ctx, anchor_kind kind, const void *src, size_t len)
+{
+    if (!src)
+        return SSA_ERR_ARG;
+    pthread_mutex_lock(&ctx->lock);
+    ssa_status st = ctx_may_bring_anchors(ctx);
+    if (st == SSA_OK)
+        st = ctx_load_anchors(ctx, kind, src, len);
+    pthread_mutex_unlock(&ctx->lock);
+    return st;
+}
+
+ssa_status ssa_ctx_trust_file(ssa_ctx *ctx, const char *pem_path)
+{
+    return ctx_bring_anchors(ctx, ANCHORS_PEM_FILE, pem_path, 0);
 }
 
 ssa_status ssa_ctx_trust_dir(ssa_ctx *ctx, const char *dir)
 {
-    ssa_status st = ctx_may_bring_anchors(ctx);
-    if (st != SSA_OK)
-        return st;
-    if (!dir || !WOLF_OK(wolfSSL_CTX_load_verify_locations(ctx->wctx, NULL, dir)))
-        return SSA_ERR_IO_FILE;
-    ctx->app_anchors = true;
-    return SSA_OK;
+    return ctx_bring_anchors(ctx, ANCHORS_DIR, dir, 0);
 }
 
 ssa_status ssa_ctx_trust_der(ssa_ctx *ctx, const unsigned char *der, size_t len)
 {
-    ssa_status st = ctx_may_bring_anchors(ctx);
-    if (st != SSA_OK)
-        return st;
-    if (!der || !WOLF_OK(wolfSSL_CTX_load_verify_buffer(ctx->wctx, der, (long)len,
-                                                        WOLFSSL_FILETYPE_ASN1)))
-        return SSA_ERR_ARG;
-    ctx->app_anchors = true;
-    return SSA_OK;
+    return ctx_bring_anchors(ctx, ANCHORS_DER, der, len);
 }
 
 void ssa_ctx_set_sni_hook(ssa_ctx *ctx, ssa_sni_hook hook, void *arg)
@@ -223,9 +262,14 @@ ssa_status ssa_ctx_set_keylog_hook(ssa_ctx *ctx, ssa_keylog_hook hook, void *arg
         ssa_audit_event(ctx->policy, ctx->frontend, "refused: key logging (policy keylog = false)");
         return SSA_ERR_POLICY;
     }
-    ctx->keylog_hook = hook;
-    ctx->keylog_arg = arg;
-    return SSA_OK;
+    pthread_mutex_lock(&ctx->lock);
+    bool frozen = ctx->frozen; /* installed at the freeze, so too late now */
+    if (!frozen) {
+        ctx->keylog_hook = hook;
+        ctx->keylog_arg = arg;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return frozen ? SSA_ERR_STATE : SSA_OK;
 }
 
 static ssa_status ctx_load_default_server_cert(ssa_ctx *ctx)
@@ -234,18 +278,20 @@ static ssa_status ctx_load_default_server_cert(ssa_ctx *ctx)
     if (ctx->role != SSA_ROLE_SERVER || ctx->have_cert || !p->server_certificate ||
         !p->server_private_key)
         return SSA_OK;
-    return ssa_ctx_use_certificate_file(ctx, p->server_certificate, p->server_private_key);
+    return ctx_load_certificate_files(ctx, p->server_certificate, p->server_private_key);
 }
 
 static ssa_status ctx_attach_system_trust(ssa_ctx *ctx, char *err, size_t errlen)
 {
     if (ctx->app_anchors || ctx->trust)
         return SSA_OK;
-    if (ctx->role == SSA_ROLE_SERVER && ctx->settings.client_auth == SSA_CLIENT_AUTH_NONE)
-        return SSA_OK;
     ctx->trust = ssa_trust_acquire(ctx->policy->trust_store, err, errlen);
+    /* A server that asks no client certificate can do without a store (a
+     * connection that raises client_auth then fails verification, loudly). */
     if (!ctx->trust)
-        return SSA_ERR_IO_FILE;
+        return ctx->role == SSA_ROLE_SERVER && ctx->settings.client_auth == SSA_CLIENT_AUTH_NONE
+                   ? SSA_OK
+                   : SSA_ERR_IO_FILE;
     return ssa_trust_attach(ctx->trust, ctx->wctx);
 }
 

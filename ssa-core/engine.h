@@ -55,12 +55,14 @@ struct ssa_ctx {
 };
 
 struct ssa_conn {
+    ssa_role role;               /* fixed at creation: never taken from ctx */
     ssa_ctx *ctx;                /* reference held */
     ssa_ctx *initial_ctx;        /* reference held when switched by SNI */
     WOLFSSL *ssl;
     ssa_settings settings;
     bool custom_settings;        /* differs from ctx->settings */
     int fd;
+    bool fd_is_socket;           /* decided once: send() or write() */
     ssa_read_fn rd;
     ssa_write_fn wr;
     void *io_arg;
@@ -78,6 +80,8 @@ struct ssa_conn {
     ssa_status failed;           /* sticky, SSA_OK while healthy */
     int verify_result;           /* first failure seen, ssa_verify_result */
     bool verify_enforced;        /* policy or app required verification */
+    bool no_peer_certificate;    /* the peer sent an empty Certificate */
+    bool in_sni_hook;            /* ssa_conn_switch_ctx is allowed only here */
     char error[256];
     void *user;
 };

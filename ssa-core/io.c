@@ -18,12 +18,11 @@ static ssize_t fd_read(int fd, void *buf, size_t len, int *err)
 }
 
 /* send() with MSG_NOSIGNAL so a closed peer is EPIPE, not SIGPIPE; write()
- * for descriptors that are not sockets (pipes in tests and tools). */
-static ssize_t fd_write(int fd, const void *buf, size_t len, int *err)
+ * for descriptors that are not sockets (pipes): decided once, in
+ * ssa_conn_set_fd, not per record. */
+static ssize_t fd_write(int fd, bool is_socket, const void *buf, size_t len, int *err)
 {
-    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-    if (n < 0 && errno == ENOTSOCK)
-        n = write(fd, buf, len);
+    ssize_t n = is_socket ? send(fd, buf, len, MSG_NOSIGNAL) : write(fd, buf, len);
     *err = n < 0 ? errno : 0;
     return n;
 }
@@ -68,9 +67,14 @@ static int engine_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
     (void)ssl;
     ssa_conn *c = arg;
     int err = 0;
-    ssize_t n = c->wr ? c->wr(c->io_arg, buf, (size_t)sz, &err) : fd_write(c->fd, buf, (size_t)sz, &err);
-    if (n >= 0)
+    ssize_t n = c->wr ? c->wr(c->io_arg, buf, (size_t)sz, &err)
+                      : fd_write(c->fd, c->fd_is_socket, buf, (size_t)sz, &err);
+    if (n > 0)
         return (int)n;
+    if (n == 0) { /* not a valid answer: the engine would retry forever */
+        c->last_errno = EIO;
+        return WOLFSSL_CBIO_ERR_GENERAL;
+    }
     c->last_errno = err;
     return errno_to_cbio(err, false);
 }

@@ -38,7 +38,7 @@ static bool session_too_old(const WOLFSSL_SESSION *s, long lifetime)
 
 ssa_status ssa_conn_session_import(ssa_conn *c, const unsigned char *blob, size_t len)
 {
-    if (c->ssl || c->ctx->role != SSA_ROLE_CLIENT)
+    if (c->ssl || c->role != SSA_ROLE_CLIENT)
         return SSA_ERR_STATE;
     if (!c->settings.session_cache)
         return SSA_ERR_POLICY;
@@ -56,10 +56,45 @@ ssa_status ssa_conn_session_import(ssa_conn *c, const unsigned char *blob, size_
     return SSA_OK;
 }
 
-/* A session the engine will not take (another version, another suite
- * list) just means a full handshake, as with OpenSSL. */
+static bool suite_allowed(const ssa_settings *s, uint16_t id)
+{
+    const uint16_t *list = s->tls13_suites;
+    size_t n = s->n_tls13_suites;
+    const ssa_cipher_info *ci = ssa_cipher_by_id(id);
+    if (!ci)
+        return false;
+    if (ci->min_version < SSA_TLS1_3) {
+        if (s->min_version > SSA_TLS1_2)
+            return false;
+        list = s->tls12_suites;
+        n = s->n_tls12_suites;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == id)
+            return true;
+    return false;
+}
+
+/* A session made under an older, weaker policy (a suite or version no
+ * longer allowed) or one that has aged past the lifetime since import is
+ * dropped: a full handshake follows, instead of a resumption the engine
+ * would abort. */
+static bool session_still_fits(const ssa_conn *c, const WOLFSSL_SESSION *s)
+{
+    const char *name = wolfSSL_SESSION_CIPHER_get_name(s);
+    const ssa_cipher_info *ci = name ? ssa_cipher_by_name(name) : NULL;
+    return ci && suite_allowed(&c->settings, ci->id) &&
+           !session_too_old(s, c->settings.session_lifetime);
+}
+
 void ssa_session_apply(ssa_conn *c)
 {
-    if (c->session)
+    if (!c->session)
+        return;
+    if (session_still_fits(c, c->session)) {
         wolfSSL_set_session(c->ssl, c->session);
+        return;
+    }
+    ssa_audit_event(c->ctx->policy, c->ctx->frontend,
+                    "session not resumed: it no longer fits policy (suite, version or age)");
 }

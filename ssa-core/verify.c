@@ -156,7 +156,7 @@ static int check_purpose(ssa_conn *c, WOLFSSL_X509 *leaf)
     if (!(wolfSSL_X509_get_extension_flags(leaf) & 0x4 /* EXFLAG_XKUSAGE */))
         return SSA_V_OK;
     unsigned xku = wolfSSL_X509_get_extended_key_usage(leaf);
-    unsigned need = c->ctx->role == SSA_ROLE_CLIENT ? XKU_SERVER : XKU_CLIENT;
+    unsigned need = c->role == SSA_ROLE_CLIENT ? XKU_SERVER : XKU_CLIENT;
     return (xku & (need | XKU_ANY)) ? SSA_V_OK : SSA_V_ERR_INVALID_PURPOSE;
 }
 
@@ -179,7 +179,7 @@ static int check_key_size(ssa_conn *c, WOLFSSL_X509 *x, int depth)
 static int leaf_checks(ssa_conn *c, WOLFSSL_X509 *leaf)
 {
     int r = check_purpose(c, leaf);
-    if (r == SSA_V_OK && c->ctx->role == SSA_ROLE_CLIENT && c->settings.verify_hostname)
+    if (r == SSA_V_OK && c->role == SSA_ROLE_CLIENT && c->settings.verify_hostname)
         r = check_identity(c, leaf);
     return r;
 }
@@ -187,7 +187,7 @@ static int leaf_checks(ssa_conn *c, WOLFSSL_X509 *leaf)
 /* The front end may reject what we accept, never accept what we reject. */
 static int ask_hook(ssa_conn *c, int depth, int verdict, WOLFSSL_X509 *x)
 {
-    if (!c->ctx->verify_hook || !x)
+    if (!c->ctx->verify_hook)
         return verdict;
     int der_len = 0;
     const unsigned char *der = wolfSSL_X509_get_der(x, &der_len);
@@ -195,6 +195,24 @@ static int ask_hook(ssa_conn *c, int depth, int verdict, WOLFSSL_X509 *x)
     if (verdict != SSA_V_OK)
         return verdict;
     return answer;
+}
+
+/* wolfSSL's TLS 1.2 client accepts an empty Certificate message and still
+ * calls us for "the leaf", an empty placeholder without DER. */
+static bool peer_sent_certificate(const WOLFSSL_X509_STORE_CTX *store, WOLFSSL_X509 *x)
+{
+    int len = 0;
+    return x && store->totalCerts > 0 && wolfSSL_X509_get_der(x, &len) != NULL && len > 0;
+}
+
+/* No certificate: a server must always authenticate itself; a client only
+ * where client authentication is required. */
+static int no_certificate_verdict(ssa_conn *c)
+{
+    bool required = c->role == SSA_ROLE_CLIENT || c->settings.client_auth == SSA_CLIENT_AUTH_REQUIRE;
+    if (required)
+        c->no_peer_certificate = true;
+    return required ? 0 : 1;
 }
 
 int ssa_verify_callback(int preverify, WOLFSSL_X509_STORE_CTX *store)
@@ -205,10 +223,12 @@ int ssa_verify_callback(int preverify, WOLFSSL_X509_STORE_CTX *store)
         return 0; /* fail closed: a handshake we do not know */
     int depth = store->error_depth;
     WOLFSSL_X509 *x = store->current_cert;
+    if (!peer_sent_certificate(store, x))
+        return no_certificate_verdict(c);
     int verdict = preverify ? SSA_V_OK : map_store_error(store);
-    if (verdict == SSA_V_OK && x)
+    if (verdict == SSA_V_OK)
         verdict = check_key_size(c, x, depth);
-    if (verdict == SSA_V_OK && depth == 0 && x)
+    if (verdict == SSA_V_OK && depth == 0)
         verdict = leaf_checks(c, x);
     verdict = ask_hook(c, depth, verdict, x);
     if (verdict != SSA_V_OK && c->verify_result == SSA_V_OK)

@@ -299,7 +299,8 @@ SSA_API ssa_status ssa_ctx_trust_der(ssa_ctx *ctx, const unsigned char *der, siz
 SSA_API ssa_status ssa_ctx_set_alpn_wire(ssa_ctx *ctx, const unsigned char *wire, size_t len);
 SSA_API ssa_status ssa_ctx_set_alpn_list(ssa_ctx *ctx, const char *comma_list);
 
-/* Server hooks. Each gets the connection and the user pointer given here. */
+/* Hooks. Each gets the connection and the user pointer given here. Set them
+ * before the context's first connection. */
 typedef enum ssa_sni_answer { SSA_SNI_OK = 0, SSA_SNI_NOACK, SSA_SNI_FATAL } ssa_sni_answer;
 typedef ssa_sni_answer (*ssa_sni_hook)(ssa_conn *c, const char *name, void *arg);
 SSA_API void ssa_ctx_set_sni_hook(ssa_ctx *ctx, ssa_sni_hook hook, void *arg);
@@ -335,9 +336,9 @@ SSA_API void *ssa_ctx_user(const ssa_ctx *ctx);
  * Connections
  * ---------------------------------------------------------------------- */
 
-/* Transport callbacks: return bytes moved (>0), 0 for EOF (read only), or
- * -1 with *err_out set to an errno value (EAGAIN/EWOULDBLOCK mean "would
- * block"). */
+/* Transport callbacks: return bytes moved (>0), 0 for EOF (read only; a
+ * write that returns 0 is a transport error), or -1 with *err_out set to an
+ * errno value (EAGAIN/EWOULDBLOCK mean "would block"). */
 typedef ssize_t (*ssa_read_fn)(void *arg, void *buf, size_t len, int *err_out);
 typedef ssize_t (*ssa_write_fn)(void *arg, const void *buf, size_t len, int *err_out);
 
@@ -345,7 +346,9 @@ SSA_API ssa_conn *ssa_conn_new(ssa_ctx *ctx);
 SSA_API void ssa_conn_free(ssa_conn *c);
 SSA_API ssa_ctx *ssa_conn_ctx(const ssa_conn *c);
 
-/* Per-connection requests (before the handshake); merged like the ctx's. */
+/* Per-connection requests (before the handshake), merged with policy like
+ * the ctx's. The request replaces the context's for this connection (it is
+ * not laid over it): a front end passes everything the application asked. */
 SSA_API ssa_status ssa_conn_request(ssa_conn *c, const ssa_request *req, bool *clamped);
 SSA_API const ssa_settings *ssa_conn_settings(const ssa_conn *c);
 
@@ -358,8 +361,10 @@ SSA_API ssa_status ssa_conn_set_hostname(ssa_conn *c, const char *name);
 SSA_API ssa_status ssa_conn_set_peer_address(ssa_conn *c, const char *addr);
 /* Name to verify when it differs from the SNI name. */
 SSA_API ssa_status ssa_conn_set_verify_name(ssa_conn *c, const char *name);
-/* Server: switch to another context (SNI hook); certificate, trust and
- * hooks come from it from now on. */
+/* Server, from inside the SNI hook only (SSA_ERR_STATE elsewhere): switch to
+ * another server context. As OpenSSL's SSL_set_SSL_CTX, the certificate and
+ * the ALPN/verify hooks come from it; versions, suites and verify mode stay
+ * those the handshake started with. */
 SSA_API ssa_status ssa_conn_switch_ctx(ssa_conn *c, ssa_ctx *ctx);
 
 SSA_API ssa_status ssa_conn_handshake(ssa_conn *c);

@@ -543,6 +543,181 @@ START_TEST(server_without_certificate_says_why)
 }
 END_TEST
 
+/* A hostile TLS 1.2 "server": ServerHello, then an EMPTY Certificate
+ * message (which wolfSSL's client accepts before our callback sees it). */
+static void *empty_certificate_server(void *arg)
+{
+    int fd = *(int *)arg;
+    unsigned char hello[4096];
+    if (read(fd, hello, sizeof hello) <= 0)
+        return NULL;
+    unsigned char msg[128];
+    size_t n = 0;
+    unsigned char body[2 + 32 + 1 + 32 + 2 + 1 + 2];
+    size_t b = 0;
+    body[b++] = 0x03, body[b++] = 0x03;               /* TLS 1.2 */
+    for (int i = 0; i < 32; i++) body[b++] = (unsigned char)(i * 7 + 1); /* random */
+    body[b++] = 32;                                   /* session id */
+    for (int i = 0; i < 32; i++) body[b++] = (unsigned char)i;
+    body[b++] = 0xc0, body[b++] = 0x2b;               /* ECDHE-ECDSA-AES128-GCM-SHA256 */
+    body[b++] = 0;                                    /* no compression */
+    body[b++] = 0, body[b++] = 0;                     /* no extensions */
+    msg[n++] = 2, msg[n++] = 0, msg[n++] = 0, msg[n++] = (unsigned char)b; /* ServerHello */
+    memcpy(msg + n, body, b);
+    n += b;
+    const unsigned char empty_certificate[] = {0x0b, 0, 0, 3, 0, 0, 0};
+    memcpy(msg + n, empty_certificate, sizeof empty_certificate);
+    n += sizeof empty_certificate;
+    unsigned char record[5 + sizeof msg] = {0x16, 0x03, 0x03, (unsigned char)(n >> 8), (unsigned char)n};
+    memcpy(record + 5, msg, n);
+    if (write(fd, record, 5 + n) < 0)
+        return NULL;
+    read(fd, hello, sizeof hello); /* the client's alert */
+    return NULL;
+}
+
+START_TEST(server_without_certificate_is_refused_not_crashed)
+{
+    use_test_policy("verify_peer = false;"); /* even where policy does not verify */
+    ssa_ctx *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    int fds[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    pthread_t t;
+    pthread_create(&t, NULL, empty_certificate_server, &fds[1]);
+    ssa_conn *c = ssa_conn_new(cctx);
+    ssa_conn_set_fd(c, fds[0]);
+    ssa_conn_set_hostname(c, "localhost");
+    ck_assert_int_eq(ssa_conn_handshake(c), SSA_ERR_VERIFY);
+    ck_assert_ptr_nonnull(strstr(ssa_conn_error(c), "sent no certificate"));
+    shutdown(fds[0], SHUT_RDWR);
+    pthread_join(t, NULL);
+    ssa_conn_free(c);
+    close(fds[0]);
+    close(fds[1]);
+    ssa_ctx_unref(cctx);
+}
+END_TEST
+
+/* Switching contexts is for a server's SNI hook only: a client that tried
+ * would stop checking the hostname. */
+START_TEST(switch_ctx_refused_outside_sni_hook)
+{
+    use_test_policy(NULL);
+    ssa_ctx *sctx = server_ctx("good"), *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    pair p;
+    pair_start(&p, cctx, sctx, false);
+    ssa_conn_set_hostname(p.client, "bank.example");
+    ck_assert_int_eq(ssa_conn_switch_ctx(p.client, sctx), SSA_ERR_STATE);
+    ck_assert_int_eq(ssa_conn_handshake(p.client), SSA_ERR_VERIFY);
+    ck_assert_int_eq(ssa_conn_switch_ctx(p.client, sctx), SSA_ERR_STATE);
+    ck_assert_int_eq(ssa_conn_verify_result(p.client), SSA_V_ERR_HOSTNAME_MISMATCH);
+    pair_finish(&p);
+    ssa_ctx_unref(cctx);
+    ssa_ctx_unref(sctx);
+}
+END_TEST
+
+static ssize_t read_nothing(void *arg, void *buf, size_t len, int *err)
+{
+    (void)arg, (void)buf, (void)len;
+    *err = EAGAIN;
+    return -1;
+}
+
+static ssize_t write_zero(void *arg, const void *buf, size_t len, int *err)
+{
+    (void)arg, (void)buf, (void)len, (void)err;
+    return 0;
+}
+
+/* A write callback that answers 0 is a transport error, not a spin. */
+START_TEST(write_callback_returning_zero_fails)
+{
+    use_test_policy(NULL);
+    ssa_ctx *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    ssa_conn *c = ssa_conn_new(cctx);
+    ck_assert_int_eq(ssa_conn_set_io(c, read_nothing, write_zero, NULL), SSA_OK);
+    ssa_conn_set_hostname(c, "localhost");
+    ck_assert_int_eq(ssa_conn_handshake(c), SSA_ERR_SYSCALL);
+    ck_assert_int_eq(ssa_conn_errno(c), EIO);
+    ssa_conn_free(c);
+    ssa_ctx_unref(cctx);
+}
+END_TEST
+
+/* A session made under a weaker policy is not resumed once policy has
+ * tightened: a full handshake follows (it does not fail). */
+START_TEST(session_from_weaker_policy_means_full_handshake)
+{
+    use_test_policy("session_tickets = false;");
+    ssa_ctx *sctx = server_ctx("good"), *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    ssa_request req = SSA_REQUEST_INIT;
+    req.max_version = SSA_TLS1_2;
+    pair p;
+    pair_start(&p, cctx, sctx, true);
+    ck_assert_int_eq(ssa_conn_request(p.client, &req, NULL), SSA_OK);
+    ssa_conn_set_hostname(p.client, "localhost");
+    ck_assert_int_eq(ssa_conn_handshake(p.client), SSA_OK);
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(ssa_conn_session_export(p.client, &blob, &len), SSA_OK);
+    pair_finish(&p);
+    ssa_ctx_unref(cctx);
+    ssa_ctx_unref(sctx);
+
+    use_test_policy("min_protocol = \"1.3\";");
+    sctx = server_ctx("good");
+    cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    pair_start(&p, cctx, sctx, true);
+    ssa_conn_set_hostname(p.client, "localhost");
+    ck_assert_int_eq(ssa_conn_session_import(p.client, blob, len), SSA_OK);
+    ck_assert_int_eq(ssa_conn_handshake(p.client), SSA_OK);
+    ck_assert_int_eq(ssa_conn_version(p.client), SSA_TLS1_3);
+    ck_assert(!ssa_conn_resumed(p.client));
+    pair_finish(&p);
+    free(blob);
+    ssa_ctx_unref(cctx);
+    ssa_ctx_unref(sctx);
+}
+END_TEST
+
+/* Data that arrives after our close_notify and before the peer's is
+ * discarded; shutdown waits (WANT_READ) instead of failing. */
+START_TEST(shutdown_waits_through_late_data)
+{
+    use_test_policy(NULL);
+    ssa_ctx *sctx = server_ctx("good"), *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    int fds[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+    ssa_conn *c = ssa_conn_new(cctx), *s = ssa_conn_new(sctx);
+    ssa_conn_set_fd(c, fds[0]);
+    ssa_conn_set_fd(s, fds[1]);
+    ssa_conn_set_hostname(c, "localhost");
+    ssa_status cs = SSA_WANT_READ, ss = SSA_WANT_READ;
+    for (int i = 0; i < 50 && (cs != SSA_OK || ss != SSA_OK); i++) {
+        if (cs != SSA_OK)
+            cs = ssa_conn_handshake(c);
+        if (ss != SSA_OK)
+            ss = ssa_conn_handshake(s);
+    }
+    ck_assert_int_eq(cs, SSA_OK);
+    ck_assert_int_eq(ss, SSA_OK);
+    size_t n;
+    ck_assert_int_eq(ssa_conn_shutdown(c, false), SSA_OK);
+    ck_assert_int_eq(ssa_conn_write(s, "late", 4, &n), SSA_OK);
+    ck_assert_int_eq(ssa_conn_shutdown(c, true), SSA_WANT_READ);
+    ck_assert_int_eq(ssa_conn_shutdown(s, false), SSA_OK);
+    ck_assert_int_eq(ssa_conn_shutdown(c, true), SSA_OK);
+    ck_assert(ssa_conn_peer_closed(c));
+    ssa_conn_free(c);
+    ssa_conn_free(s);
+    close(fds[0]);
+    close(fds[1]);
+    ssa_ctx_unref(cctx);
+    ssa_ctx_unref(sctx);
+}
+END_TEST
+
 static Suite *conn_suite(void)
 {
     Suite *s = suite_create("conn");
@@ -565,6 +740,11 @@ static Suite *conn_suite(void)
     tcase_add_test(t, app_anchors_refused_when_policy_says_so);
     tcase_add_test(t, keylog_only_where_policy_allows);
     tcase_add_test(t, server_without_certificate_says_why);
+    tcase_add_test(t, server_without_certificate_is_refused_not_crashed);
+    tcase_add_test(t, switch_ctx_refused_outside_sni_hook);
+    tcase_add_test(t, write_callback_returning_zero_fails);
+    tcase_add_test(t, session_from_weaker_policy_means_full_handshake);
+    tcase_add_test(t, shutdown_waits_through_late_data);
     suite_add_tcase(s, t);
     return s;
 }
