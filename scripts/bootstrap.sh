@@ -27,6 +27,11 @@ packages=(
   libconfig-dev check
   # A system trust store (default policy trust_store).
   ca-certificates
+  # curl: a real HTTPS client for the socket-API suite (test-apps/socket-api-test.sh).
+  curl
+  # objcopy (binutils) renames wolfSSL's OpenSSL-named symbols; flock
+  # (util-linux) serialises wolfSSL builds.
+  binutils util-linux
 )
 src_list=/etc/apt/sources.list.d/ssa-deb-src.sources
 
