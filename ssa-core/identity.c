@@ -1,8 +1,16 @@
 /*
  * Peer identity: does the leaf certificate name the host or address we meant
  * to reach? RFC 6125 / RFC 2818, as OpenSSL's X509_check_host and
- * X509_check_ip do with no flags, except that only whole-label "*."
- * wildcards over three or more labels are honoured.
+ * X509_check_ip do with no flags (OpenSSL 3.0 checked case by case in
+ * tests/identity_test.c), with these deliberate differences:
+ *  - wildcards: only a whole leftmost "*" label in a pattern of three or
+ *    more labels, standing for one letters-digits-hyphens label that is not
+ *    an A-label. OpenSSL also takes "f*.x.y" and A-labels, and compares a
+ *    pattern it does not accept as a wildcard ("*", "*.com") literally.
+ *  - a name with a leading dot (OpenSSL: "any name under") is refused;
+ *  - one trailing dot on the name is dropped (OpenSSL compares it
+ *    literally), so "host.example." matches SAN "host.example";
+ *  - a SAN extension wolfSSL cannot list for us rules the CN out.
  *
  * Why not wolfSSL_X509_check_host/_ip_asc: they match IP literals against
  * DNS SANs and the CN, accept "*", "*.com", partial and non-leftmost
@@ -40,18 +48,24 @@ typedef struct {
 /* ------------------------------------------------------------------ */
 /* Certificate access                                                  */
 
-/* An ASN1_STRING's bytes, refusing a value with an embedded NUL: that is
- * how "good.example\0.evil.test" style names get past C string compares. */
-static bool string_span(WOLFSSL_ASN1_STRING *s, span *out)
+/* An ASN1_STRING's bytes (an IP address's octets may include zeros). */
+static bool octets_span(WOLFSSL_ASN1_STRING *s, span *out)
 {
     if (s == NULL)
         return false;
     const unsigned char *p = wolfSSL_ASN1_STRING_get0_data(s);
     int len = wolfSSL_ASN1_STRING_length(s);
-    if (p == NULL || len <= 0 || memchr(p, '\0', (size_t)len) != NULL)
+    if (p == NULL || len <= 0)
         return false;
     *out = (span){p, (size_t)len};
     return true;
+}
+
+/* A name's bytes, refusing a value with an embedded NUL: that is how
+ * "good.example\0.evil.test" style names get past C string compares. */
+static bool text_span(WOLFSSL_ASN1_STRING *s, span *out)
+{
+    return octets_span(s, out) && memchr(out->p, '\0', out->len) == NULL;
 }
 
 /* The subjectAltName entries (caller frees), or NULL when there are none.
@@ -67,13 +81,11 @@ static WOLFSSL_GENERAL_NAMES *get_sans(WOLFSSL_X509 *leaf, bool *unreadable)
     return sans;
 }
 
-/* The value of SAN number i if it is of `type` (GEN_DNS or GEN_IPADD). */
-static bool san_value(WOLFSSL_GENERAL_NAMES *sans, int i, int type, span *out)
+/* SAN number i if it is of `type` (GEN_DNS or GEN_IPADD). */
+static WOLFSSL_GENERAL_NAME *san_of_type(WOLFSSL_GENERAL_NAMES *sans, int i, int type)
 {
     WOLFSSL_GENERAL_NAME *gn = wolfSSL_sk_GENERAL_NAME_value(sans, i);
-    if (gn == NULL || gn->type != type)
-        return false;
-    return string_span(type == GEN_IPADD ? gn->d.iPAddress : gn->d.dNSName, out);
+    return gn != NULL && gn->type == type ? gn : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -98,8 +110,10 @@ static bool ip_matches(WOLFSSL_X509 *leaf, const unsigned char *ip, size_t len)
     int n = wolfSSL_sk_GENERAL_NAME_num(sans); /* -1 for NULL */
     bool ok = false;
     for (int i = 0; i < n && !ok; i++) {
+        WOLFSSL_GENERAL_NAME *gn = san_of_type(sans, i, GEN_IPADD);
         span v;
-        ok = san_value(sans, i, GEN_IPADD, &v) && v.len == len && memcmp(v.p, ip, len) == 0;
+        ok = gn != NULL && octets_span(gn->d.iPAddress, &v) && v.len == len &&
+             memcmp(v.p, ip, len) == 0;
     }
     wolfSSL_GENERAL_NAMES_free(sans);
     return ok;
@@ -221,11 +235,11 @@ static enum san_result dns_sans_match(WOLFSSL_X509 *leaf, span host)
     enum san_result r = unreadable ? SAN_NO_MATCH : SAN_NONE;
     int n = wolfSSL_sk_GENERAL_NAME_num(sans); /* -1 for NULL */
     for (int i = 0; i < n && r != SAN_MATCH; i++) {
-        WOLFSSL_GENERAL_NAME *gn = wolfSSL_sk_GENERAL_NAME_value(sans, i);
-        if (gn == NULL || gn->type != GEN_DNS)
+        WOLFSSL_GENERAL_NAME *gn = san_of_type(sans, i, GEN_DNS);
+        if (gn == NULL)
             continue;
         span v;
-        r = string_span(gn->d.dNSName, &v) && host_matches(v, host) ? SAN_MATCH : SAN_NO_MATCH;
+        r = text_span(gn->d.dNSName, &v) && host_matches(v, host) ? SAN_MATCH : SAN_NO_MATCH;
     }
     wolfSSL_GENERAL_NAMES_free(sans);
     return r;
@@ -239,7 +253,7 @@ static bool cn_matches(WOLFSSL_X509 *leaf, span host)
     while ((i = wolfSSL_X509_NAME_get_index_by_NID(subject, NID_commonName, i)) >= 0) {
         WOLFSSL_X509_NAME_ENTRY *e = wolfSSL_X509_NAME_get_entry(subject, i);
         span v;
-        if (e != NULL && string_span(wolfSSL_X509_NAME_ENTRY_get_data(e), &v) &&
+        if (e != NULL && text_span(wolfSSL_X509_NAME_ENTRY_get_data(e), &v) &&
             host_matches(v, host))
             return true;
     }

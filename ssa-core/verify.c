@@ -12,9 +12,8 @@
  * whether verification is enforced for this connection.
  */
 #include "engine.h"
+#include "identity.h"
 
-#include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/openssl/evp.h>
@@ -104,50 +103,22 @@ int ssa_verify_map_wolf_error(int wolf_error)
     }
 }
 
-static bool is_ip_literal(const char *name)
-{
-    unsigned char addr[16];
-    return inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1;
-}
-
-/* wolfSSL compares IP SANs as text, IPv6 in its own spelling: eight groups
- * of four upper-case hex digits ("0000:...:0001"). Spell the address the
- * same way, so that "::1" and "0:0::1" both match. */
-static bool ip_as_engine_text(const char *name, char *out, size_t outlen)
-{
-    unsigned char a[16];
-    if (inet_pton(AF_INET, name, a) == 1)
-        return snprintf(out, outlen, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]) < (int)outlen;
-    if (inet_pton(AF_INET6, name, a) != 1 || outlen < 40)
-        return false;
-    for (int i = 0; i < 8; i++)
-        snprintf(out + i * 5, outlen - (size_t)i * 5, "%02X%02X%s", a[2 * i], a[2 * i + 1],
-                 i < 7 ? ":" : "");
-    return true;
-}
-
-/* RFC 6125 via the engine: DNS SANs with wildcards, the CN only when there
- * is no DNS SAN; IP SANs when the name is an address. */
-static int check_identity(ssa_conn *c, WOLFSSL_X509 *leaf)
+/* The name to check: the one the application gave (or the SNI name),
+ * else, where policy allows, the address we connected to. */
+static const char *identity_to_check(const ssa_conn *c)
 {
     const char *name = c->verify_name ? c->verify_name : c->hostname;
-    bool use_ip = false;
-    if (!name && c->ctx->policy->verify_ip_fallback && c->peer_address) {
+    if (!name && c->ctx->policy->verify_ip_fallback)
         name = c->peer_address;
-        use_ip = true;
-    }
+    return name;
+}
+
+static int check_identity(ssa_conn *c, WOLFSSL_X509 *leaf)
+{
+    const char *name = identity_to_check(c);
     if (!name)
         return SSA_V_ERR_HOSTNAME_MISMATCH; /* nothing to check against */
-    if (use_ip || is_ip_literal(name)) {
-        char text[48];
-        return ip_as_engine_text(name, text, sizeof text) &&
-                       wolfSSL_X509_check_ip_asc(leaf, text, 0) == WOLFSSL_SUCCESS
-                   ? SSA_V_OK
-                   : SSA_V_ERR_IP_ADDRESS_MISMATCH;
-    }
-    return wolfSSL_X509_check_host(leaf, name, strlen(name), 0, NULL) == WOLFSSL_SUCCESS
-               ? SSA_V_OK
-               : SSA_V_ERR_HOSTNAME_MISMATCH;
+    return ssa_identity_check(leaf, name);
 }
 
 /* A leaf that lists extended key usages must list the one our peer plays. */
