@@ -8,6 +8,12 @@ execute_process(
   RESULT_VARIABLE wolfssl_rc)
 
 add_library(ssa_wolfssl INTERFACE)
+if(NOT wolfssl_rc EQUAL 0 AND NOT wolfssl_rc EQUAL 3)
+  # 3 means "no source package"; anything else (a patch that no longer
+  # applies, a failed build) must stop us, not fall back to an unpatched
+  # library.
+  message(FATAL_ERROR "wolfSSL: scripts/build-wolfssl.sh failed (exit ${wolfssl_rc}); see ${SSA_WOLFSSL_DIR}/*.log")
+endif()
 if(wolfssl_rc EQUAL 0)
   target_include_directories(ssa_wolfssl SYSTEM INTERFACE "${SSA_WOLFSSL_DIR}/include")
   target_link_libraries(ssa_wolfssl INTERFACE "${SSA_WOLFSSL_DIR}/lib/libwolfssl.a" m)

@@ -49,7 +49,22 @@ fi
 # with the default, any lifetime over an hour made every second ticket fail.
 extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DKEEP_PEER_CERT -DHAVE_EX_DATA -DSESSION_CERTS -DWOLFSSL_TICKET_KEY_LIFETIME=1209600"
 
-stamp_key="$(printf "%s\n" "${configure_flags[@]}" "$extra_cflags" "recipe 2: OpenSSL-named symbols renamed" | sha256sum | cut -c1-16)"
+# Our own patches on top of Debian's, applied in name order with patch -p1.
+# wolfSSL has no define or option that stops ProcessPeerCerts from adding the
+# peer chain's CAs to the certificate manager (AddCA(SSL_CM(ssl), ...,
+# WOLFSSL_CHAIN_CA, NO_VERIFY) in src/internal.c), and our manager is the
+# process-wide shared trust store (ssa-core/trust.c): without 0001 an
+# intermediate seen once would be trusted by every later connection. See the
+# patch's header. The patches' contents are part of the stamp key.
+patch_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/wolfssl-patches"
+patches=()
+if [ -d "$patch_dir" ]; then
+  while IFS= read -r -d '' p; do patches+=("$p"); done \
+    < <(find "$patch_dir" -maxdepth 1 -name '*.patch' -print0 | sort -z)
+fi
+patches_key="$(for p in "${patches[@]}"; do basename "$p"; sha256sum <"$p"; done)"
+
+stamp_key="$(printf "%s\n" "${configure_flags[@]}" "$extra_cflags" "recipe 2: OpenSSL-named symbols renamed" "$patches_key" | sha256sum | cut -c1-16)"
 stamp="$out/.stamp-$stamp_key"
 if [ -f "$stamp" ] && [ -f "$out/lib/libwolfssl.a" ]; then
   echo "wolfSSL: cached build in $out"
@@ -65,6 +80,10 @@ if ! apt-get source --download-only wolfssl >/dev/null 2>&1 && ! ls wolfssl_*.ds
 fi
 dpkg-source -x wolfssl_*.dsc wolfssl >/dev/null
 cd wolfssl
+for p in "${patches[@]}"; do
+  patch -p1 --forward --batch --quiet <"$p" \
+    || { echo "wolfSSL: patch $(basename "$p") does not apply" >&2; exit 1; }
+done
 ./autogen.sh >/dev/null 2>&1
 CFLAGS="$extra_cflags" ./configure --prefix="$out" "${configure_flags[@]}" >"$out/configure.log" 2>&1 \
   || { echo "wolfSSL: configure failed, see $out/configure.log" >&2; exit 1; }

@@ -417,7 +417,7 @@ static ssa_status client_auth_with(const char *leaf, char *server_error, size_t 
     ssa_ctx *sctx = server_ctx("good"), *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
     if (leaf) {
         char chain[64], key[64];
-        snprintf(chain, sizeof chain, "%s.crt", leaf);
+        snprintf(chain, sizeof chain, "%s-chain.pem", leaf);
         snprintf(key, sizeof key, "%s.key", leaf);
         ck_assert_int_eq(ssa_ctx_use_certificate_file(cctx, test_pki(chain), test_pki(key)), SSA_OK);
     }
