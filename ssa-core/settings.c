@@ -30,14 +30,6 @@ static bool suites_to_list(const ssa_settings *s, char *out, size_t outlen)
     return used > 0;
 }
 
-static ssa_status apply_versions_ctx(const ssa_settings *s, WOLFSSL_CTX *wctx)
-{
-    if (!WOLF_OK(wolfSSL_CTX_set_min_proto_version(wctx, s->min_version)) ||
-        !WOLF_OK(wolfSSL_CTX_set_max_proto_version(wctx, s->max_version)))
-        return SSA_ERR_POLICY;
-    return SSA_OK;
-}
-
 /* RFC 8446 4.6.1: a ticket lifetime MUST NOT exceed seven days. */
 #define TLS13_MAX_TICKET_LIFETIME 604800L
 
@@ -74,66 +66,98 @@ static int verify_mode(const ssa_settings *s, bool server)
     }
 }
 
-ssa_status ssa_settings_apply_ctx(const ssa_settings *s, const ssa_policy *p, bool server,
-                                  WOLFSSL_CTX *wctx, char *err, size_t errlen)
+/* The engine has a setter per object kind for each handshake parameter:
+ * one target names either the context or a connection, so that the same
+ * sequence configures both. */
+typedef struct engine_target {
+    WOLFSSL_CTX *ctx;
+    WOLFSSL *ssl;
+} engine_target;
+
+static bool set_versions(engine_target t, const ssa_settings *s)
+{
+    if (t.ctx)
+        return WOLF_OK(wolfSSL_CTX_set_min_proto_version(t.ctx, s->min_version)) &&
+               WOLF_OK(wolfSSL_CTX_set_max_proto_version(t.ctx, s->max_version));
+    return WOLF_OK(wolfSSL_set_min_proto_version(t.ssl, s->min_version)) &&
+           WOLF_OK(wolfSSL_set_max_proto_version(t.ssl, s->max_version));
+}
+
+static bool set_suites(engine_target t, const char *list)
+{
+    return t.ctx ? WOLF_OK(wolfSSL_CTX_set_cipher_list(t.ctx, list))
+                 : WOLF_OK(wolfSSL_set_cipher_list(t.ssl, list));
+}
+
+static bool set_groups(engine_target t, const ssa_settings *s)
+{
+    int groups[SSA_MAX_GROUPS];
+    if (s->n_groups == 0)
+        return true;
+    for (size_t i = 0; i < s->n_groups; i++)
+        groups[i] = s->groups[i];
+    return t.ctx ? WOLF_OK(wolfSSL_CTX_set_groups(t.ctx, groups, (int)s->n_groups))
+                 : WOLF_OK(wolfSSL_set_groups(t.ssl, groups, (int)s->n_groups));
+}
+
+static bool set_sigalgs(engine_target t, const char *sigalgs)
+{
+    if (!sigalgs[0])
+        return true;
+    return t.ctx ? WOLF_OK(wolfSSL_CTX_set1_sigalgs_list(t.ctx, sigalgs))
+                 : WOLF_OK(wolfSSL_set1_sigalgs_list(t.ssl, sigalgs));
+}
+
+static void set_verify(engine_target t, int mode)
+{
+    if (t.ctx)
+        wolfSSL_CTX_set_verify(t.ctx, mode, ssa_verify_callback);
+    else
+        wolfSSL_set_verify(t.ssl, mode, ssa_verify_callback);
+}
+
+/* Versions, suites, groups, signature algorithms and verify mode: what
+ * both a context and a connection carry. */
+static ssa_status apply_handshake(const ssa_settings *s, engine_target t, bool server, char *err,
+                                  size_t errlen)
 {
     char list[4096];
-    if (apply_versions_ctx(s, wctx) != SSA_OK) {
+    if (!set_versions(t, s)) {
         snprintf(err, errlen, "the TLS engine refused versions %s..%s",
                  ssa_version_name(s->min_version), ssa_version_name(s->max_version));
         return SSA_ERR_POLICY;
     }
-    if (!suites_to_list(s, list, sizeof list) || !WOLF_OK(wolfSSL_CTX_set_cipher_list(wctx, list))) {
+    if (!suites_to_list(s, list, sizeof list) || !set_suites(t, list)) {
         snprintf(err, errlen, "no cipher suite allowed by policy is available in the TLS engine");
         return SSA_ERR_POLICY;
     }
-    if (s->n_groups > 0) {
-        int groups[SSA_MAX_GROUPS];
-        for (size_t i = 0; i < s->n_groups; i++)
-            groups[i] = s->groups[i];
-        if (!WOLF_OK(wolfSSL_CTX_set_groups(wctx, groups, (int)s->n_groups))) {
-            snprintf(err, errlen, "the TLS engine refused the groups allowed by policy");
-            return SSA_ERR_POLICY;
-        }
+    if (!set_groups(t, s)) {
+        snprintf(err, errlen, "the TLS engine refused the groups allowed by policy");
+        return SSA_ERR_POLICY;
     }
-    if (s->sigalgs[0] && !WOLF_OK(wolfSSL_CTX_set1_sigalgs_list(wctx, s->sigalgs))) {
+    if (!set_sigalgs(t, s->sigalgs)) {
         snprintf(err, errlen, "the TLS engine refused signature algorithms \"%s\"", s->sigalgs);
         return SSA_ERR_POLICY;
     }
+    set_verify(t, verify_mode(s, server));
+    return SSA_OK;
+}
+
+ssa_status ssa_settings_apply_ctx(const ssa_settings *s, const ssa_policy *p, bool server,
+                                  WOLFSSL_CTX *wctx, char *err, size_t errlen)
+{
+    engine_target t = {wctx, NULL};
+    ssa_status st = apply_handshake(s, t, server, err, errlen);
+    if (st != SSA_OK)
+        return st;
     wolfSSL_CTX_SetMinRsaKey_Sz(wctx, (short)p->min_rsa_bits);
     wolfSSL_CTX_SetMinEccKey_Sz(wctx, (short)p->min_ec_bits);
     wolfSSL_CTX_set_verify_depth(wctx, p->verify_depth);
-    wolfSSL_CTX_set_verify(wctx, verify_mode(s, server), ssa_verify_callback);
     return apply_sessions_ctx(s, wctx);
 }
 
 ssa_status ssa_settings_apply_conn(const ssa_settings *s, WOLFSSL *ssl, char *err, size_t errlen)
 {
-    char list[4096];
-    if (!WOLF_OK(wolfSSL_set_min_proto_version(ssl, s->min_version)) ||
-        !WOLF_OK(wolfSSL_set_max_proto_version(ssl, s->max_version))) {
-        snprintf(err, errlen, "the TLS engine refused versions %s..%s",
-                 ssa_version_name(s->min_version), ssa_version_name(s->max_version));
-        return SSA_ERR_POLICY;
-    }
-    if (!suites_to_list(s, list, sizeof list) || !WOLF_OK(wolfSSL_set_cipher_list(ssl, list))) {
-        snprintf(err, errlen, "no cipher suite allowed by policy is available in the TLS engine");
-        return SSA_ERR_POLICY;
-    }
-    if (s->n_groups > 0) {
-        int groups[SSA_MAX_GROUPS];
-        for (size_t i = 0; i < s->n_groups; i++)
-            groups[i] = s->groups[i];
-        if (!WOLF_OK(wolfSSL_set_groups(ssl, groups, (int)s->n_groups))) {
-            snprintf(err, errlen, "the TLS engine refused the groups allowed by policy");
-            return SSA_ERR_POLICY;
-        }
-    }
-    if (s->sigalgs[0] && !WOLF_OK(wolfSSL_set1_sigalgs_list(ssl, s->sigalgs))) {
-        snprintf(err, errlen, "the TLS engine refused signature algorithms \"%s\"", s->sigalgs);
-        return SSA_ERR_POLICY;
-    }
-    bool server = wolfSSL_is_server(ssl);
-    wolfSSL_set_verify(ssl, verify_mode(s, server), ssa_verify_callback);
-    return SSA_OK;
+    engine_target t = {NULL, ssl};
+    return apply_handshake(s, t, wolfSSL_is_server(ssl), err, errlen);
 }
