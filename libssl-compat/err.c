@@ -1,0 +1,111 @@
+/*
+ * Errors on libcrypto's queue, under ERR_LIB_SSL.
+ *
+ * libcrypto knows the library name ("SSL routines") but the reason strings
+ * live in libssl, which we replace: one table here, loaded once. OpenSSL's
+ * SSL_R_* numbers are used where they exist, so that programs testing
+ * ERR_GET_REASON (curl tests SSL_R_CERTIFICATE_VERIFY_FAILED) still work;
+ * the core's sentence ("... (SSA policy requires verification)") travels as
+ * the error's data, which ERR_print_errors and ERR_get_error_all show.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#define R(reason, text) {ERR_PACK(ERR_LIB_SSL, 0, (reason)), (text)}
+
+/* Writable: ERR_load_strings patches the library into each entry. */
+static ERR_STRING_DATA reason_table[] = {
+    R(SSL_R_BAD_LENGTH, "bad length"),
+    R(SSL_R_BAD_VALUE, "bad value"),
+    R(SSL_R_BIO_NOT_SET, "bio not set"),
+    R(SSL_R_CERTIFICATE_VERIFY_FAILED, "certificate verify failed"),
+    R(SSL_R_CONNECTION_TYPE_NOT_SET, "connection type not set"),
+    R(SSL_R_INVALID_COMMAND, "invalid command"),
+    R(SSL_R_NO_CERTIFICATE_ASSIGNED, "no certificate assigned"),
+    R(SSL_R_NO_CIPHER_MATCH, "no cipher match"),
+    R(SSL_R_NO_PRIVATE_KEY_ASSIGNED, "no private key assigned"),
+    R(SSL_R_SHUTDOWN_WHILE_IN_INIT, "shutdown while in init"),
+    R(SSL_R_SSL3_EXT_INVALID_SERVERNAME, "ssl3 ext invalid servername"),
+    R(SSL_R_UNEXPECTED_EOF_WHILE_READING, "unexpected eof while reading"),
+    R(SSL_R_UNINITIALIZED, "uninitialized"),
+    R(SSL_R_UNKNOWN_SSL_VERSION, "unknown ssl version"),
+    R(SSL_R_PROTOCOL_IS_SHUTDOWN, "protocol is shutdown"),
+    R(COMPAT_R_POLICY_REFUSED, "refused by SSA policy"),
+    R(COMPAT_R_PROTOCOL_FAILURE, "TLS protocol failure"),
+    R(COMPAT_R_CORE_FAILURE, "SSA core failure"),
+    {0, NULL},
+};
+
+static pthread_once_t strings_once = PTHREAD_ONCE_INIT;
+
+static void load_strings_once(void)
+{
+    ERR_load_strings(ERR_LIB_SSL, reason_table);
+}
+
+void compat_load_strings(void)
+{
+    pthread_once(&strings_once, load_strings_once);
+}
+
+void compat_err(int reason, const char *func, const char *fmt, ...)
+{
+    compat_load_strings();
+    ERR_new();
+    ERR_set_debug(OPENSSL_FILE, OPENSSL_LINE, func);
+    if (!fmt) {
+        ERR_set_error(ERR_LIB_SSL, reason, NULL);
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    ERR_vset_error(ERR_LIB_SSL, reason, fmt, ap);
+    va_end(ap);
+}
+
+static int reason_for(const SSL *s, ssa_status st)
+{
+    switch (st) {
+    case SSA_ERR_VERIFY: return SSL_R_CERTIFICATE_VERIFY_FAILED;
+    case SSA_ERR_POLICY: return COMPAT_R_POLICY_REFUSED;
+    case SSA_ERR_PROTOCOL: return COMPAT_R_PROTOCOL_FAILURE;
+    case SSA_ERR_NOMEM: return ERR_R_MALLOC_FAILURE;
+    case SSA_ERR_SYSCALL:
+        /* EOF without close_notify: OpenSSL 3 calls it an SSL error unless
+         * the application opted out (then it is a clean EOF, no error). */
+        return (s->rq.options & SSL_OP_IGNORE_UNEXPECTED_EOF) ? 0
+                                                             : SSL_R_UNEXPECTED_EOF_WHILE_READING;
+    default: return COMPAT_R_CORE_FAILURE;
+    }
+}
+
+void compat_err_status(const SSL *s, ssa_status st, const char *func)
+{
+    if (st == SSA_OK || st == SSA_WANT_READ || st == SSA_WANT_WRITE || st == SSA_EOF)
+        return;
+    /* A transport error keeps errno for the caller, as OpenSSL leaves it,
+     * and puts nothing on the queue (SSL_get_error says SYSCALL). */
+    if (st == SSA_ERR_SYSCALL && s->conn && ssa_conn_errno(s->conn) != 0) {
+        errno = ssa_conn_errno(s->conn);
+        return;
+    }
+    int reason = reason_for(s, st);
+    if (reason == 0)
+        return;
+    const char *why = s->conn ? ssa_conn_error(s->conn) : NULL;
+    if (why)
+        compat_err(reason, func, "%s", why);
+    else
+        compat_err(reason, func, NULL);
+}
+
+int OPENSSL_init_ssl(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
+{
+    if (!OPENSSL_init_crypto(opts, settings))
+        return 0;
+    compat_load_strings();
+    return 1;
+}

@@ -1,0 +1,143 @@
+/*
+ * libssl-compat: the private shape of OpenSSL's opaque libssl types, and the
+ * helpers the family files share.
+ *
+ * Header wall (DESIGN.md section 2): OpenSSL's headers and <ssa/core.h> only.
+ *
+ * Ownership:
+ *   SSL_CTX  reference-counted (atomic), shared across threads. Settings the
+ *            application makes are accumulated here (requests, trust paths,
+ *            certificate and key as real libcrypto objects, ALPN) and turned
+ *            into an ssa_ctx per role lazily, at the first handshake of that
+ *            role; a later setter bumps `gen` so the next handshake builds a
+ *            fresh ssa_ctx (the core freezes a ctx at its first connection).
+ *   SSL      reference-counted (atomic), used by one thread at a time. Holds
+ *            a reference on its SSL_CTX, owns its BIOs as OpenSSL's
+ *            SSL_set_bio rules say, and its ssa_conn (created at the first
+ *            handshake step, when the role is known).
+ *   SSL_CIPHER  borrowed: a pointer into the core's static cipher table.
+ */
+#ifndef SSL_COMPAT_INTERNAL_H
+#define SSL_COMPAT_INTERNAL_H
+
+/* We implement deprecated entry points (SSL_get_peer_certificate, ...) too;
+ * their declarations must not trip -Werror. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "ssa/core.h"
+
+/* Frontend name in the audit log. */
+#define COMPAT_FRONTEND "libssl"
+
+/* What the application asked for, with owned copies of its strings. Both
+ * SSL_CTX and SSL hold one; SSL_new copies the context's. */
+typedef struct compat_request {
+    ssa_request req;            /* string members point at the copies below */
+    char *tls12_ciphers;
+    char *tls13_ciphersuites;
+    char *groups;
+    char *sigalgs;
+    uint64_t options;
+    uint32_t mode;
+    int verify_mode;            /* SSL_VERIFY_* */
+    SSL_verify_cb verify_cb;
+} compat_request;
+
+struct ssl_ctx_st {
+    atomic_int refs;
+    const SSL_METHOD *method;
+    pthread_mutex_t lock;       /* guards core[], core_gen[], gen */
+    compat_request rq;
+    long sess_cache_mode;
+    pem_password_cb *passwd_cb; /* for encrypted key files */
+    void *passwd_arg;
+    /* Application trust anchors: loaded into `store` by libcrypto (so that
+     * errors are OpenSSL's own) and remembered as paths for the core. */
+    X509_STORE *store;
+    char **trust_files;
+    size_t n_trust_files;
+    char **trust_dirs;
+    size_t n_trust_dirs;
+    /* Own certificate, chain and key: real libcrypto objects. */
+    X509 *cert;
+    STACK_OF(X509) *chain;
+    EVP_PKEY *key;
+    unsigned char *alpn;        /* wire format */
+    size_t alpn_len;
+    unsigned gen;               /* bumped by every setter the core sees */
+    ssa_ctx *core[2];           /* by ssa_role; NULL until first needed */
+    unsigned core_gen[2];
+    CRYPTO_EX_DATA ex_data;
+};
+
+/* SSL_METHOD is opaque too: ours only says which roles it allows. */
+struct ssl_method_st {
+    int version;                /* TLS_ANY_VERSION */
+    bool client, server;
+};
+
+struct ssl_st {
+    atomic_int refs;
+    SSL_CTX *ctx;
+    int role;                   /* ssa_role, or -1 until a state is set */
+    compat_request rq;
+    char *sni;                  /* SSL_set_tlsext_host_name */
+    char *verify_host;          /* SSL_set1_host */
+    BIO *rbio, *wbio;
+    ssa_conn *conn;
+    ssa_status last;            /* of the last I/O or handshake call */
+    int last_ret;
+    bool shutdown_sent;
+    STACK_OF(X509) *peer_chain; /* SSL_get_peer_cert_chain: made once, owned */
+    CRYPTO_EX_DATA ex_data;
+};
+
+/* The core keeps its table; SSL_CIPHER* is a view of one entry. */
+struct ssl_cipher_st {
+    ssa_cipher_info info;
+};
+
+/* err.c: push an error under ERR_LIB_SSL with optional data text. */
+void compat_err(int reason, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define COMPAT_ERR(reason) compat_err((reason), __func__, NULL)
+#define COMPAT_ERR_MSG(reason, ...) compat_err((reason), __func__, __VA_ARGS__)
+/* Push the error matching a failed core call on `s` (none for WANT_*). */
+void compat_err_status(const SSL *s, ssa_status st, const char *func);
+void compat_load_strings(void);
+
+/* Our reasons where OpenSSL has none. */
+#define COMPAT_R_POLICY_REFUSED 1100
+#define COMPAT_R_PROTOCOL_FAILURE 1101
+#define COMPAT_R_CORE_FAILURE 1102
+
+/* ssl_ctx.c */
+int compat_request_copy(compat_request *dst, const compat_request *src);
+void compat_request_clear(compat_request *rq);
+int compat_set_string(char **slot, const char **req_slot, const char *value);
+/* Merge a request with the current policy without side effects: what the
+ * getters report. Returns SSA_OK with *out filled. */
+ssa_status compat_effective(const compat_request *rq, bool server, ssa_settings *out,
+                            char *err, size_t errlen);
+/* The ssa_ctx for `role`, built from the context's settings: new ref. */
+ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role);
+/* The request as the core sees it: options folded into versions etc. */
+void compat_request_effective(const compat_request *rq, ssa_request *out);
+
+/* bio.c: route the core's transport through the SSL's BIOs. */
+ssa_status compat_bio_attach(SSL *s);
+
+/* ssl.c: create the ssa_conn if needed; 1 on success, 0 with an error. */
+int compat_ssl_start(SSL *s, int reason_if_no_role);
+
+#endif

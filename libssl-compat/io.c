@@ -1,0 +1,145 @@
+/*
+ * Application data: SSL_read, SSL_write, SSL_peek (and _ex), pending data,
+ * SSL_shutdown, and SSL_get_error, with OpenSSL's return conventions.
+ *
+ * Implementation notes: every call records the core's status in s->last;
+ * SSL_get_error answers from it after looking at the error queue first,
+ * exactly in OpenSSL's order.
+ */
+#include "internal.h"
+
+#include <limits.h>
+
+/* EOF without close_notify is a clean EOF when the application said so. */
+static ssa_status tolerate_eof(const SSL *s, ssa_status st)
+{
+    if (st == SSA_ERR_SYSCALL && ssa_conn_errno(s->conn) == 0
+        && (s->rq.options & SSL_OP_IGNORE_UNEXPECTED_EOF))
+        return SSA_EOF;
+    return st;
+}
+
+typedef ssa_status (*read_fn)(ssa_conn *, void *, size_t, size_t *);
+
+/* 1 with *done > 0, or 0 with the failure recorded and pushed. */
+static int data_call(SSL *s, read_fn rd, const void *wbuf, void *rbuf, size_t num, size_t *done,
+                     const char *func)
+{
+    *done = 0;
+    if (!compat_ssl_start(s, SSL_R_UNINITIALIZED))
+        return 0;
+    ssa_status st = rd ? rd(s->conn, rbuf, num, done) : ssa_conn_write(s->conn, wbuf, num, done);
+    st = tolerate_eof(s, st);
+    /* A write interrupted after some records went out reports them, as
+     * SSL_MODE_ENABLE_PARTIAL_WRITE does. */
+    if (st != SSA_OK && *done > 0)
+        st = SSA_OK;
+    s->last = st;
+    s->last_ret = st == SSA_OK ? 1 : st == SSA_EOF ? 0 : -1;
+    compat_err_status(s, st, func);
+    return st == SSA_OK;
+}
+
+int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
+{
+    return data_call(s, ssa_conn_read, NULL, buf, num, readbytes, __func__);
+}
+
+int SSL_peek_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
+{
+    return data_call(s, ssa_conn_peek, NULL, buf, num, readbytes, __func__);
+}
+
+int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)
+{
+    return data_call(s, NULL, buf, NULL, num, written, __func__);
+}
+
+/* The int forms: bytes, 0 for a clean EOF, -1 otherwise. */
+static int as_int(SSL *s, int ok, size_t n)
+{
+    return ok ? (int)n : (s->last == SSA_EOF ? 0 : -1);
+}
+
+int SSL_read(SSL *s, void *buf, int num)
+{
+    size_t n = 0;
+    if (num < 0) {
+        COMPAT_ERR(SSL_R_BAD_LENGTH);
+        return -1;
+    }
+    int ok = SSL_read_ex(s, buf, (size_t)num, &n); /* before n is read */
+    return as_int(s, ok, n);
+}
+
+int SSL_peek(SSL *s, void *buf, int num)
+{
+    size_t n = 0;
+    if (num < 0) {
+        COMPAT_ERR(SSL_R_BAD_LENGTH);
+        return -1;
+    }
+    int ok = SSL_peek_ex(s, buf, (size_t)num, &n); /* before n is read */
+    return as_int(s, ok, n);
+}
+
+int SSL_write(SSL *s, const void *buf, int num)
+{
+    size_t n = 0;
+    if (num < 0) {
+        COMPAT_ERR(SSL_R_BAD_LENGTH);
+        return -1;
+    }
+    int ok = SSL_write_ex(s, buf, (size_t)num, &n); /* before n is read */
+    return as_int(s, ok, n);
+}
+
+int SSL_pending(const SSL *s)
+{
+    size_t n = s->conn ? ssa_conn_pending(s->conn) : 0;
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/* Decrypted bytes only: the engine does not report a partial record. */
+int SSL_has_pending(const SSL *s) { return SSL_pending(s) > 0; }
+
+/* 0: our close_notify is sent, the peer's not yet seen; 1: both; -1 with
+ * SSL_get_error for WANT_* or failure. */
+int SSL_shutdown(SSL *s)
+{
+    if (!s->conn || !ssa_conn_handshake_done(s->conn)) {
+        COMPAT_ERR(s->conn ? SSL_R_SHUTDOWN_WHILE_IN_INIT : SSL_R_UNINITIALIZED);
+        return -1;
+    }
+    bool first = !s->shutdown_sent;
+    ssa_status st = ssa_conn_shutdown(s->conn, !first);
+    s->shutdown_sent = s->shutdown_sent || (first && st == SSA_OK);
+    s->last = st;
+    if (st == SSA_OK)
+        return s->last_ret = first && !ssa_conn_peer_closed(s->conn) ? 0 : 1;
+    compat_err_status(s, st, __func__);
+    return s->last_ret = -1;
+}
+
+int SSL_get_shutdown(const SSL *s)
+{
+    if (!s->conn)
+        return 0;
+    return (ssa_conn_sent_close(s->conn) ? SSL_SENT_SHUTDOWN : 0)
+           | (ssa_conn_peer_closed(s->conn) ? SSL_RECEIVED_SHUTDOWN : 0);
+}
+
+int SSL_get_error(const SSL *s, int ret)
+{
+    if (ret > 0)
+        return SSL_ERROR_NONE;
+    unsigned long e = ERR_peek_error();
+    if (e != 0)
+        return ERR_GET_LIB(e) == ERR_LIB_SYS ? SSL_ERROR_SYSCALL : SSL_ERROR_SSL;
+    switch (s->last) {
+    case SSA_WANT_READ: return SSL_ERROR_WANT_READ;
+    case SSA_WANT_WRITE: return SSL_ERROR_WANT_WRITE;
+    case SSA_EOF: return SSL_ERROR_ZERO_RETURN;
+    default: return SSL_ERROR_SYSCALL;
+    }
+}

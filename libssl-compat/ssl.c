@@ -1,0 +1,309 @@
+/*
+ * SSL: lifecycle, role, handshake, names, and the facts of a connection.
+ *
+ * Implementation notes: the ssa_conn is made at the first handshake step
+ * (compat_ssl_start), when the role is known: the SSL's request (copied
+ * from its SSL_CTX at SSL_new, as OpenSSL copies settings) is merged there
+ * with policy by the core, names and transport are handed over, and from
+ * then on every call maps onto one core call.
+ */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+SSL *SSL_new(SSL_CTX *ctx)
+{
+    if (!ctx) {
+        COMPAT_ERR(SSL_R_NULL_SSL_CTX);
+        return NULL;
+    }
+    SSL *s = OPENSSL_zalloc(sizeof *s);
+    if (!s || !compat_request_copy(&s->rq, &ctx->rq)) {
+        if (s)
+            compat_request_clear(&s->rq);
+        OPENSSL_free(s);
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    atomic_init(&s->refs, 1);
+    SSL_CTX_up_ref(ctx);
+    s->ctx = ctx;
+    /* As in OpenSSL, whatever the method, no role until a state is set
+     * (SSL_connect and SSL_accept set it themselves). */
+    s->role = -1;
+    CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
+    return s;
+}
+
+int SSL_up_ref(SSL *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+    return 1;
+}
+
+void SSL_free(SSL *s)
+{
+    if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
+        return;
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
+    ssa_conn_free(s->conn);
+    /* One reference each, even when both are the same BIO: SSL_set_bio
+     * took two then, as OpenSSL's does. */
+    BIO_free_all(s->wbio);
+    BIO_free_all(s->rbio);
+    compat_request_clear(&s->rq);
+    sk_X509_pop_free(s->peer_chain, X509_free);
+    OPENSSL_free(s->sni);
+    OPENSSL_free(s->verify_host);
+    SSL_CTX_free(s->ctx);
+    OPENSSL_free(s);
+}
+
+SSL_CTX *SSL_get_SSL_CTX(const SSL *s) { return s->ctx; }
+int SSL_set_ex_data(SSL *s, int idx, void *data) { return CRYPTO_set_ex_data(&s->ex_data, idx, data); }
+void *SSL_get_ex_data(const SSL *s, int idx) { return CRYPTO_get_ex_data(&s->ex_data, idx); }
+
+/* ---- role and handshake ------------------------------------------------------ */
+
+void SSL_set_connect_state(SSL *s) { s->role = s->conn ? s->role : SSA_ROLE_CLIENT; }
+void SSL_set_accept_state(SSL *s) { s->role = s->conn ? s->role : SSA_ROLE_SERVER; }
+int SSL_is_server(const SSL *s) { return s->role == SSA_ROLE_SERVER; }
+
+/* Without a name the core can check the peer's address (policy's IP
+ * fallback); a socket BIO tells us which. */
+static void hand_peer_address(SSL *s)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char buf[INET6_ADDRSTRLEN];
+    int fd = -1;
+    if (!s->rbio || BIO_get_fd(s->rbio, &fd) <= 0 || fd < 0
+        || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return;
+    const void *a = ss.ss_family == AF_INET ? (void *)&((struct sockaddr_in *)&ss)->sin_addr
+                    : ss.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                                               : NULL;
+    if (a && inet_ntop(ss.ss_family, a, buf, sizeof buf))
+        ssa_conn_set_peer_address(s->conn, buf);
+}
+
+static ssa_status hand_over(SSL *s)
+{
+    ssa_request req;
+    compat_request_effective(&s->rq, &req);
+    ssa_status st = ssa_conn_request(s->conn, &req, NULL);
+    if (st == SSA_OK && s->sni)
+        st = ssa_conn_set_hostname(s->conn, s->sni);
+    if (st == SSA_OK && s->verify_host)
+        st = ssa_conn_set_verify_name(s->conn, s->verify_host);
+    if (st == SSA_OK)
+        st = compat_bio_attach(s);
+    if (st == SSA_OK && s->role == SSA_ROLE_CLIENT && !s->sni && !s->verify_host)
+        hand_peer_address(s);
+    return st;
+}
+
+int compat_ssl_start(SSL *s, int reason_if_no_role)
+{
+    if (s->conn)
+        return 1;
+    if (s->role < 0) {
+        COMPAT_ERR(reason_if_no_role);
+        return 0;
+    }
+    if (!s->rbio || !s->wbio) {
+        /* OpenSSL fails here with SSL_ERROR_SYSCALL and an empty queue. */
+        s->last = SSA_ERR_SYSCALL;
+        return 0;
+    }
+    ssa_ctx *core = compat_ctx_core(s->ctx, (ssa_role)s->role);
+    if (!core)
+        return 0;
+    s->conn = ssa_conn_new(core);
+    ssa_ctx_unref(core); /* the connection holds its own */
+    if (!s->conn) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    ssa_conn_set_user(s->conn, s);
+    ssa_status st = hand_over(s);
+    if (st != SSA_OK) {
+        s->last = st;
+        compat_err_status(s, st, __func__);
+    }
+    return st == SSA_OK;
+}
+
+int SSL_do_handshake(SSL *s)
+{
+    if (!compat_ssl_start(s, SSL_R_CONNECTION_TYPE_NOT_SET))
+        return -1;
+    ssa_status st = ssa_conn_handshake(s->conn);
+    s->last = st;
+    s->last_ret = st == SSA_OK ? 1 : -1;
+    compat_err_status(s, st, __func__);
+    return s->last_ret;
+}
+
+int SSL_connect(SSL *s)
+{
+    if (s->role < 0)
+        SSL_set_connect_state(s);
+    return SSL_do_handshake(s);
+}
+
+int SSL_accept(SSL *s)
+{
+    if (s->role < 0)
+        SSL_set_accept_state(s);
+    return SSL_do_handshake(s);
+}
+
+int SSL_is_init_finished(const SSL *s) { return s->conn && ssa_conn_handshake_done(s->conn); }
+
+/* ---- names ---------------------------------------------------------------------- */
+
+int SSL_set1_host(SSL *s, const char *host)
+{
+    char *copy = host ? OPENSSL_strdup(host) : NULL;
+    if ((host && !copy) || (s->conn && ssa_conn_set_verify_name(s->conn, host) != SSA_OK)) {
+        OPENSSL_free(copy);
+        COMPAT_ERR(host && !copy ? ERR_R_MALLOC_FAILURE : ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
+        return 0;
+    }
+    OPENSSL_free(s->verify_host);
+    s->verify_host = copy;
+    return 1;
+}
+
+const char *SSL_get_servername(const SSL *s, const int type)
+{
+    if (type != TLSEXT_NAMETYPE_host_name)
+        return NULL;
+    if (s->role == SSA_ROLE_SERVER)
+        return s->conn ? ssa_conn_sni(s->conn) : NULL;
+    return s->sni;
+}
+
+int SSL_get_servername_type(const SSL *s)
+{
+    return SSL_get_servername(s, TLSEXT_NAMETYPE_host_name) ? TLSEXT_NAMETYPE_host_name : -1;
+}
+
+/* ---- facts ------------------------------------------------------------------------ */
+
+long SSL_get_verify_result(const SSL *s)
+{
+    return s->conn ? ssa_conn_verify_result(s->conn) : X509_V_OK;
+}
+
+int SSL_version(const SSL *s)
+{
+    uint16_t v = s->conn ? ssa_conn_version(s->conn) : 0;
+    return v ? v : TLS_ANY_VERSION;
+}
+
+const char *SSL_get_version(const SSL *s)
+{
+    uint16_t v = s->conn ? ssa_conn_version(s->conn) : 0;
+    return v ? ssa_version_name(v) : "unknown";
+}
+
+const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
+{
+    return s->conn ? (const SSL_CIPHER *)ssa_conn_cipher(s->conn) : NULL;
+}
+
+void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned int *len)
+{
+    const char *p = s->conn ? ssa_conn_alpn(s->conn) : NULL;
+    *data = (const unsigned char *)p;
+    *len = p ? (unsigned int)strlen(p) : 0;
+}
+
+int SSL_session_reused(const SSL *s) { return s->conn && ssa_conn_resumed(s->conn); }
+
+/* A new X509 from the core's DER each time: the caller owns it. */
+X509 *SSL_get1_peer_certificate(const SSL *s)
+{
+    size_t len = 0;
+    const unsigned char *der = s->conn ? ssa_conn_peer_cert(s->conn, 0, &len) : NULL;
+    return der ? d2i_X509(NULL, &der, (long)len) : NULL;
+}
+
+
+/* Borrowed, as OpenSSL's: made from the core's DER on first use and freed
+ * with the SSL. A server's list leaves out the client's leaf, as OpenSSL's. */
+STACK_OF(X509) *SSL_get_peer_cert_chain(const SSL *s)
+{
+    SSL *m = (SSL *)s; /* the cache is not part of the logical state */
+    int n = s->conn ? ssa_conn_peer_chain_count(s->conn) : 0;
+    if (m->peer_chain || n <= 0)
+        return m->peer_chain;
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    for (int i = s->role == SSA_ROLE_SERVER ? 1 : 0; sk && i < n; i++) {
+        size_t len = 0;
+        const unsigned char *der = ssa_conn_peer_cert(s->conn, i, &len);
+        X509 *x = der ? d2i_X509(NULL, &der, (long)len) : NULL;
+        if (!x || !sk_X509_push(sk, x)) {
+            X509_free(x);
+            sk_X509_pop_free(sk, X509_free);
+            return NULL;
+        }
+    }
+    return m->peer_chain = sk;
+}
+
+/* The context's own certificate and key (per-SSL ones are not supported,
+ * so these are the ones the handshake uses). Borrowed. */
+X509 *SSL_get_certificate(const SSL *s) { return s->ctx->cert; }
+EVP_PKEY *SSL_get_privatekey(const SSL *s) { return s->ctx->key; }
+
+/* ---- verify callbacks --------------------------------------------------------------- */
+
+static int store_ctx_idx = -1;
+static pthread_once_t store_ctx_once = PTHREAD_ONCE_INIT;
+
+static void store_ctx_idx_init(void)
+{
+    store_ctx_idx = X509_STORE_CTX_get_ex_new_index(0, "SSL for verify callback", NULL, NULL,
+                                                    NULL);
+}
+
+int SSL_get_ex_data_X509_STORE_CTX_idx(void)
+{
+    pthread_once(&store_ctx_once, store_ctx_idx_init);
+    return store_ctx_idx;
+}
+
+/* The application's callback sees a real X509_STORE_CTX for each
+ * certificate, leaf last, with the core's verdict. Its answer can only make
+ * things stricter: the core ignores an attempt to turn a failure into OK. */
+int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der, size_t len,
+                       void *arg)
+{
+    SSL *s = ssa_conn_user(c);
+    (void)arg;
+    if (!s || !s->rq.verify_cb)
+        return pre;
+    X509 *x = d2i_X509(NULL, &der, (long)len);
+    X509_STORE_CTX *sc = X509_STORE_CTX_new();
+    int result = X509_V_ERR_UNSPECIFIED;
+    if (x && sc && X509_STORE_CTX_init(sc, s->ctx->store, x, NULL)) {
+        X509_STORE_CTX_set_ex_data(sc, SSL_get_ex_data_X509_STORE_CTX_idx(), s);
+        X509_STORE_CTX_set_current_cert(sc, x);
+        X509_STORE_CTX_set_error_depth(sc, depth);
+        X509_STORE_CTX_set_error(sc, pre);
+        int ok = s->rq.verify_cb(pre == X509_V_OK, sc);
+        int err = X509_STORE_CTX_get_error(sc);
+        result = pre != X509_V_OK ? pre
+                 : ok             ? X509_V_OK
+                                  : (err != X509_V_OK ? err : X509_V_ERR_APPLICATION_VERIFICATION);
+    }
+    X509_STORE_CTX_free(sc);
+    X509_free(x);
+    return result;
+}

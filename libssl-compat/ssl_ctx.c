@@ -1,0 +1,522 @@
+/*
+ * SSL_CTX: methods, lifecycle, verification settings, trust anchors, own
+ * certificate and key, cipher lists, ALPN.
+ *
+ * Implementation notes: setters only record what the application asked
+ * (validated as OpenSSL validates it, with libcrypto doing the file work);
+ * compat_ctx_core() turns the record into an ssa_ctx at the first handshake
+ * of a role, and again after any later setter (`gen`), because the core
+ * freezes a context at its first connection. Policy is applied by the core's
+ * merge, never here.
+ */
+#include "internal.h"
+
+#include <openssl/pem.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- methods ------------------------------------------------------------ */
+
+static const SSL_METHOD method_any = {TLS_ANY_VERSION, true, true};
+static const SSL_METHOD method_client = {TLS_ANY_VERSION, true, false};
+static const SSL_METHOD method_server = {TLS_ANY_VERSION, false, true};
+
+const SSL_METHOD *TLS_method(void) { return &method_any; }
+const SSL_METHOD *TLS_client_method(void) { return &method_client; }
+const SSL_METHOD *TLS_server_method(void) { return &method_server; }
+
+/* ---- the accumulated request --------------------------------------------- */
+
+int compat_set_string(char **slot, const char **req_slot, const char *value)
+{
+    char *copy = NULL;
+    if (value && !(copy = OPENSSL_strdup(value)))
+        return 0;
+    OPENSSL_free(*slot);
+    *slot = copy;
+    *req_slot = copy;
+    return 1;
+}
+
+void compat_request_clear(compat_request *rq)
+{
+    OPENSSL_free(rq->tls12_ciphers);
+    OPENSSL_free(rq->tls13_ciphersuites);
+    OPENSSL_free(rq->groups);
+    OPENSSL_free(rq->sigalgs);
+    memset(rq, 0, sizeof *rq);
+}
+
+int compat_request_copy(compat_request *dst, const compat_request *src)
+{
+    *dst = *src;
+    dst->tls12_ciphers = dst->tls13_ciphersuites = dst->groups = dst->sigalgs = NULL;
+    dst->req.tls12_ciphers = dst->req.tls13_ciphersuites = NULL;
+    dst->req.groups = dst->req.sigalgs = NULL;
+    return compat_set_string(&dst->tls12_ciphers, &dst->req.tls12_ciphers, src->tls12_ciphers)
+        && compat_set_string(&dst->tls13_ciphersuites, &dst->req.tls13_ciphersuites,
+                             src->tls13_ciphersuites)
+        && compat_set_string(&dst->groups, &dst->req.groups, src->groups)
+        && compat_set_string(&dst->sigalgs, &dst->req.sigalgs, src->sigalgs);
+}
+
+/* SSL_OP_NO_TLSv1_x narrow the version range the application allows. */
+static void fold_version_options(uint64_t op, uint16_t *min, uint16_t *max)
+{
+    static const struct { uint16_t v; uint64_t no; } vs[] = {
+        {SSA_TLS1_0, SSL_OP_NO_TLSv1}, {SSA_TLS1_1, SSL_OP_NO_TLSv1_1},
+        {SSA_TLS1_2, SSL_OP_NO_TLSv1_2}, {SSA_TLS1_3, SSL_OP_NO_TLSv1_3}};
+    size_t lo = 0, hi = 4;
+    while (lo < hi && (op & vs[lo].no))
+        lo++;
+    while (hi > lo && (op & vs[hi - 1].no))
+        hi--;
+    if (lo == 0 && hi == 4)
+        return;
+    /* Everything disabled: an empty range, which the merge refuses. */
+    uint16_t first = lo < hi ? vs[lo].v : SSA_TLS1_3, last = lo < hi ? vs[hi - 1].v : SSA_TLS1_0;
+    if (*min < first)
+        *min = first;
+    if (*max == 0 || *max > last)
+        *max = last;
+}
+
+void compat_request_effective(const compat_request *rq, ssa_request *out)
+{
+    *out = rq->req;
+    fold_version_options(rq->options, &out->min_version, &out->max_version);
+    if (rq->options & SSL_OP_NO_TICKET)
+        out->session_tickets = 0;
+    out->verify_peer = (rq->verify_mode & SSL_VERIFY_PEER) ? 1 : 0;
+    out->client_auth = !(rq->verify_mode & SSL_VERIFY_PEER) ? SSA_CLIENT_AUTH_NONE
+                       : (rq->verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+                           ? SSA_CLIENT_AUTH_REQUIRE
+                           : SSA_CLIENT_AUTH_OPTIONAL;
+}
+
+ssa_status compat_effective(const compat_request *rq, bool server, ssa_settings *out,
+                            char *err, size_t errlen)
+{
+    ssa_request req;
+    compat_request_effective(rq, &req);
+    ssa_policy *p = ssa_policy_current();
+    ssa_status st = ssa_policy_merge(p, &req, server, out, err, errlen);
+    ssa_policy_unref(p);
+    return st;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHOD *meth)
+{
+    (void)libctx; /* one engine; libcrypto's providers are not ours to pick */
+    (void)propq;
+    if (!meth) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return NULL;
+    }
+    compat_load_strings();
+    SSL_CTX *ctx = OPENSSL_zalloc(sizeof *ctx);
+    if (!ctx || !(ctx->store = X509_STORE_new())) {
+        OPENSSL_free(ctx);
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    atomic_init(&ctx->refs, 1);
+    pthread_mutex_init(&ctx->lock, NULL);
+    ctx->method = meth;
+    ctx->rq.req = (ssa_request)SSA_REQUEST_INIT;
+    /* OpenSSL 3's defaults (SSL_CTX_new): middlebox compatibility on. */
+    ctx->rq.options = SSL_OP_ENABLE_MIDDLEBOX_COMPAT;
+    ctx->rq.mode = SSL_MODE_AUTO_RETRY;
+    ctx->sess_cache_mode = SSL_SESS_CACHE_SERVER;
+    CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
+    return ctx;
+}
+
+SSL_CTX *SSL_CTX_new(const SSL_METHOD *meth) { return SSL_CTX_new_ex(NULL, NULL, meth); }
+
+int SSL_CTX_up_ref(SSL_CTX *ctx)
+{
+    atomic_fetch_add(&ctx->refs, 1);
+    return 1;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        OPENSSL_free(v[i]);
+    OPENSSL_free(v);
+}
+
+void SSL_CTX_free(SSL_CTX *ctx)
+{
+    if (!ctx || atomic_fetch_sub(&ctx->refs, 1) != 1)
+        return;
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
+    for (int r = 0; r < 2; r++)
+        ssa_ctx_unref(ctx->core[r]);
+    compat_request_clear(&ctx->rq);
+    X509_STORE_free(ctx->store);
+    free_strings(ctx->trust_files, ctx->n_trust_files);
+    free_strings(ctx->trust_dirs, ctx->n_trust_dirs);
+    X509_free(ctx->cert);
+    sk_X509_pop_free(ctx->chain, X509_free);
+    EVP_PKEY_free(ctx->key);
+    OPENSSL_free(ctx->alpn);
+    pthread_mutex_destroy(&ctx->lock);
+    OPENSSL_free(ctx);
+}
+
+int SSL_CTX_set_ex_data(SSL_CTX *ctx, int idx, void *data)
+{
+    return CRYPTO_set_ex_data(&ctx->ex_data, idx, data);
+}
+
+void *SSL_CTX_get_ex_data(const SSL_CTX *ctx, int idx)
+{
+    return CRYPTO_get_ex_data(&ctx->ex_data, idx);
+}
+
+/* Every setter the core sees calls this, under the lock. */
+static void touched(SSL_CTX *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    ctx->gen++;
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+/* ---- verification ----------------------------------------------------------- */
+
+/* SSL_VERIFY_NONE is recorded as the application's wish; where policy
+ * requires verification the merge keeps it on (and audits the clamp). */
+void SSL_CTX_set_verify(SSL_CTX *ctx, int mode, SSL_verify_cb cb)
+{
+    ctx->rq.verify_mode = mode;
+    ctx->rq.verify_cb = cb;
+}
+
+/* The effective mode: what the connection will do, not what was asked. */
+int SSL_CTX_get_verify_mode(const SSL_CTX *ctx)
+{
+    ssa_settings s;
+    char err[256];
+    bool server = !ctx->method->client;
+    if (compat_effective(&ctx->rq, server, &s, err, sizeof err) != SSA_OK)
+        return ctx->rq.verify_mode;
+    if (server)
+        return s.client_auth == SSA_CLIENT_AUTH_NONE ? SSL_VERIFY_NONE
+               : s.client_auth == SSA_CLIENT_AUTH_REQUIRE
+                   ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                   : SSL_VERIFY_PEER;
+    return s.verify_peer ? (ctx->rq.verify_mode | SSL_VERIFY_PEER) : SSL_VERIFY_NONE;
+}
+
+SSL_verify_cb SSL_CTX_get_verify_callback(const SSL_CTX *ctx) { return ctx->rq.verify_cb; }
+
+static int push_path(char ***v, size_t *n, const char *path)
+{
+    char **grown = OPENSSL_realloc(*v, (*n + 1) * sizeof **v);
+    if (!grown)
+        return 0;
+    *v = grown;
+    if (!(grown[*n] = OPENSSL_strdup(path)))
+        return 0;
+    (*n)++;
+    return 1;
+}
+
+/* libcrypto loads them first, so a bad file fails here with OpenSSL's own
+ * errors; the core then gets the same paths (they replace, never widen,
+ * the policy's store, as DESIGN.md section 4 says). */
+int SSL_CTX_load_verify_locations(SSL_CTX *ctx, const char *file, const char *dir)
+{
+    if (!file && !dir) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    if (file && !X509_STORE_load_file(ctx->store, file))
+        return 0;
+    if (dir && !X509_STORE_load_path(ctx->store, dir))
+        return 0;
+    if ((file && !push_path(&ctx->trust_files, &ctx->n_trust_files, file))
+        || (dir && !push_path(&ctx->trust_dirs, &ctx->n_trust_dirs, dir))) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    touched(ctx);
+    return 1;
+}
+
+/* The "default paths" of this libssl are the administrator's trust store,
+ * which the core uses whenever the application brings no anchors. */
+int SSL_CTX_set_default_verify_paths(SSL_CTX *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx) { return ctx->store; }
+
+/* ---- own certificate and key ----------------------------------------------- */
+
+static BIO *open_file(const char *file)
+{
+    BIO *b = BIO_new_file(file, "r");
+    if (!b)
+        COMPAT_ERR_MSG(ERR_R_SYS_LIB, "cannot open %s", file);
+    return b;
+}
+
+int SSL_CTX_use_certificate(SSL_CTX *ctx, X509 *x)
+{
+    if (!x) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    X509_up_ref(x);
+    X509_free(ctx->cert);
+    ctx->cert = x;
+    touched(ctx);
+    return 1;
+}
+
+int SSL_CTX_use_certificate_file(SSL_CTX *ctx, const char *file, int type)
+{
+    BIO *b = open_file(file);
+    if (!b)
+        return 0;
+    X509 *x = type == SSL_FILETYPE_PEM ? PEM_read_bio_X509(b, NULL, NULL, NULL)
+              : type == SSL_FILETYPE_ASN1 ? d2i_X509_bio(b, NULL) : NULL;
+    BIO_free(b);
+    if (!x) {
+        COMPAT_ERR(type == SSL_FILETYPE_PEM ? ERR_R_PEM_LIB
+                   : type == SSL_FILETYPE_ASN1 ? ERR_R_ASN1_LIB : SSL_R_BAD_SSL_FILETYPE);
+        return 0;
+    }
+    int ok = SSL_CTX_use_certificate(ctx, x);
+    X509_free(x);
+    return ok;
+}
+
+int SSL_CTX_use_certificate_chain_file(SSL_CTX *ctx, const char *file)
+{
+    BIO *b = open_file(file);
+    if (!b)
+        return 0;
+    X509 *leaf = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL);
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    X509 *x;
+    while (leaf && chain && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+        sk_X509_push(chain, x);
+    /* Running out of certificates is the normal end, not an error. */
+    if (ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE)
+        ERR_clear_error();
+    BIO_free(b);
+    if (!leaf || !chain || ERR_peek_error()) {
+        X509_free(leaf);
+        sk_X509_pop_free(chain, X509_free);
+        COMPAT_ERR(ERR_R_PEM_LIB);
+        return 0;
+    }
+    int ok = SSL_CTX_use_certificate(ctx, leaf);
+    X509_free(leaf);
+    sk_X509_pop_free(ctx->chain, X509_free);
+    ctx->chain = chain;
+    return ok;
+}
+
+int SSL_CTX_use_PrivateKey(SSL_CTX *ctx, EVP_PKEY *pkey)
+{
+    if (!pkey) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    /* As OpenSSL: a key that does not match the certificate already set is
+     * refused (X509_check_private_key reports why on the queue). */
+    if (ctx->cert && !X509_check_private_key(ctx->cert, pkey))
+        return 0;
+    EVP_PKEY_up_ref(pkey);
+    EVP_PKEY_free(ctx->key);
+    ctx->key = pkey;
+    touched(ctx);
+    return 1;
+}
+
+int SSL_CTX_use_PrivateKey_file(SSL_CTX *ctx, const char *file, int type)
+{
+    BIO *b = open_file(file);
+    if (!b)
+        return 0;
+    EVP_PKEY *k = type == SSL_FILETYPE_PEM ? PEM_read_bio_PrivateKey(b, NULL, ctx->passwd_cb, ctx->passwd_arg)
+                  : type == SSL_FILETYPE_ASN1 ? d2i_PrivateKey_bio(b, NULL) : NULL;
+    BIO_free(b);
+    if (!k) {
+        COMPAT_ERR(type == SSL_FILETYPE_PEM ? ERR_R_PEM_LIB
+                   : type == SSL_FILETYPE_ASN1 ? ERR_R_ASN1_LIB : SSL_R_BAD_SSL_FILETYPE);
+        return 0;
+    }
+    int ok = SSL_CTX_use_PrivateKey(ctx, k);
+    EVP_PKEY_free(k);
+    return ok;
+}
+
+void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb) { ctx->passwd_cb = cb; }
+
+void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u) { ctx->passwd_arg = u; }
+
+int SSL_CTX_check_private_key(const SSL_CTX *ctx)
+{
+    if (!ctx->cert) {
+        COMPAT_ERR(SSL_R_NO_CERTIFICATE_ASSIGNED);
+        return 0;
+    }
+    if (!ctx->key) {
+        COMPAT_ERR(SSL_R_NO_PRIVATE_KEY_ASSIGNED);
+        return 0;
+    }
+    return X509_check_private_key(ctx->cert, ctx->key); /* pushes its own error */
+}
+
+/* ---- cipher lists and ALPN ---------------------------------------------------- */
+
+/* Where a request keeps its cipher list of one kind. */
+static void list_slots(compat_request *rq, bool tls13, char ***slot, const char ***req_slot)
+{
+    *slot = tls13 ? &rq->tls13_ciphersuites : &rq->tls12_ciphers;
+    *req_slot = tls13 ? &rq->req.tls13_ciphersuites : &rq->req.tls12_ciphers;
+}
+
+/* A list that policy leaves nothing of fails here, as a list that matches
+ * nothing fails in OpenSSL, rather than at the handshake. */
+static int set_list(SSL_CTX *ctx, bool tls13, const char *str)
+{
+    /* A TLS 1.2 string that selects nothing at all ("" or only unknown
+     * words) fails as in OpenSSL, before policy is consulted. */
+    uint16_t ids[SSA_MAX_SUITES];
+    size_t n = 0;
+    char why[128];
+    if (!tls13 && (!str || ssa_cipher_string_eval(str, ids, SSA_MAX_SUITES, &n, why, sizeof why) != SSA_OK)) {
+        COMPAT_ERR(SSL_R_NO_CIPHER_MATCH);
+        return 0;
+    }
+    compat_request trial;
+    char **slot;
+    const char **req_slot;
+    bool ok = compat_request_copy(&trial, &ctx->rq);
+    list_slots(&trial, tls13, &slot, &req_slot);
+    ok = ok && compat_set_string(slot, req_slot, str);
+    ssa_settings s;
+    char err[256] = "";
+    ssa_status st = ok ? compat_effective(&trial, !ctx->method->client, &s, err, sizeof err)
+                       : SSA_ERR_NOMEM;
+    compat_request_clear(&trial);
+    list_slots(&ctx->rq, tls13, &slot, &req_slot);
+    if (st == SSA_OK && !compat_set_string(slot, req_slot, str))
+        st = SSA_ERR_NOMEM;
+    if (st == SSA_ERR_NOMEM)
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+    else if (st != SSA_OK)
+        COMPAT_ERR_MSG(SSL_R_NO_CIPHER_MATCH, "%s%s", err,
+                       st == SSA_ERR_POLICY ? " (SSA policy)" : "");
+    return st == SSA_OK;
+}
+
+int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str) { return set_list(ctx, false, str); }
+int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str) { return set_list(ctx, true, str); }
+
+static bool alpn_wire_ok(const unsigned char *p, unsigned int len)
+{
+    for (unsigned int i = 0; i < len; i += 1u + p[i])
+        if (p[i] == 0 || i + 1u + p[i] > len)
+            return false;
+    return true;
+}
+
+/* Note the inverted convention: 0 is success, as OpenSSL documents. */
+int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned int len)
+{
+    if (len > 0 && (!protos || !alpn_wire_ok(protos, len)))
+        return 1; /* OpenSSL 3.0 refuses without an error on the queue */
+    unsigned char *copy = len ? OPENSSL_memdup(protos, len) : NULL;
+    if (len && !copy) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 1;
+    }
+    OPENSSL_free(ctx->alpn);
+    ctx->alpn = copy;
+    ctx->alpn_len = len;
+    touched(ctx);
+    return 0;
+}
+
+/* ---- the core context ----------------------------------------------------------- */
+
+/* The chain as PEM and the key as PKCS#8 PEM, in memory only: the wall
+ * between libcrypto objects and the core. */
+static ssa_status core_use_cert(ssa_ctx *core, X509 *cert, STACK_OF(X509) *chain, EVP_PKEY *key)
+{
+    BIO *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_secmem());
+    ssa_status st = SSA_ERR_NOMEM;
+    bool ok = cb && kb && PEM_write_bio_X509(cb, cert)
+              && PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL);
+    for (int i = 0; ok && i < sk_X509_num(chain); i++)
+        ok = PEM_write_bio_X509(cb, sk_X509_value(chain, i));
+    if (ok) {
+        char *c, *k;
+        long cl = BIO_get_mem_data(cb, &c), kl = BIO_get_mem_data(kb, &k);
+        st = ssa_ctx_use_certificate_mem(core, (unsigned char *)c, (size_t)cl, true,
+                                         (unsigned char *)k, (size_t)kl, true);
+    }
+    BIO_free(cb);
+    BIO_free(kb);
+    return st;
+}
+
+int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der, size_t len,
+                       void *arg);
+
+static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core)
+{
+    ssa_status st = SSA_OK;
+    /* Policy may forbid application anchors: the core refuses them and the
+     * administrator's store stays, which is the stricter outcome. */
+    for (size_t i = 0; i < ctx->n_trust_files && st == SSA_OK; i++)
+        if ((st = ssa_ctx_trust_file(core, ctx->trust_files[i])) == SSA_ERR_POLICY)
+            st = SSA_OK;
+    for (size_t i = 0; i < ctx->n_trust_dirs && st == SSA_OK; i++)
+        if ((st = ssa_ctx_trust_dir(core, ctx->trust_dirs[i])) == SSA_ERR_POLICY)
+            st = SSA_OK;
+    if (st == SSA_OK && ctx->alpn)
+        st = ssa_ctx_set_alpn_wire(core, ctx->alpn, ctx->alpn_len);
+    if (st == SSA_OK && ctx->cert && ctx->key)
+        st = core_use_cert(core, ctx->cert, ctx->chain, ctx->key);
+    ssa_ctx_set_verify_hook(core, compat_verify_hook, ctx);
+    return st;
+}
+
+ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role)
+{
+    pthread_mutex_lock(&ctx->lock);
+    if (ctx->core[role] && ctx->core_gen[role] != ctx->gen) {
+        ssa_ctx_unref(ctx->core[role]); /* connections keep their own refs */
+        ctx->core[role] = NULL;
+    }
+    ssa_status st = SSA_OK;
+    if (!ctx->core[role]) {
+        ssa_ctx *core = ssa_ctx_new(role, COMPAT_FRONTEND);
+        st = core ? core_configure(ctx, core) : SSA_ERR_NOMEM;
+        if (st == SSA_OK) {
+            ctx->core[role] = core;
+            ctx->core_gen[role] = ctx->gen;
+        } else {
+            ssa_ctx_unref(core);
+        }
+    }
+    ssa_ctx *ref = ctx->core[role] ? ssa_ctx_ref(ctx->core[role]) : NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    if (!ref)
+        COMPAT_ERR_MSG(st == SSA_ERR_POLICY ? COMPAT_R_POLICY_REFUSED : COMPAT_R_CORE_FAILURE,
+                       "context setup: %s", ssa_status_name(st));
+    return ref;
+}
