@@ -82,7 +82,6 @@ static long common_ctrl(compat_request *rq, bool server, int cmd, long larg, boo
 long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
 {
     bool handled;
-    (void)parg;
     long r = common_ctrl(&ctx->rq, !ctx->method->client, cmd, larg, &handled);
     if (handled)
         return r;
@@ -93,6 +92,9 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
         return old;
     }
     case SSL_CTRL_GET_SESS_CACHE_MODE: return ctx->sess_cache_mode;
+    /* SSL_CTX_set_msg_callback_arg: recorded with the callback (never
+     * called: see SSL_CTX_set_msg_callback in ssl_ctx.c). */
+    case SSL_CTRL_SET_MSG_CALLBACK_ARG: ctx->msg_cb_arg = parg; return 1;
     default: return 0;
     }
 }

@@ -16,6 +16,8 @@
  *            SSL_set_bio rules say, and its ssa_conn (created at the first
  *            handshake step, when the role is known).
  *   SSL_CIPHER  borrowed: a pointer into the core's static cipher table.
+ *   SSL_SESSION reference-counted (atomic): the core's exported session
+ *            blob (session.c); an SSL holds one reference on its own.
  */
 #ifndef SSL_COMPAT_INTERNAL_H
 #define SSL_COMPAT_INTERNAL_H
@@ -77,7 +79,16 @@ struct ssl_ctx_st {
     unsigned gen;               /* bumped by every setter the core sees */
     ssa_ctx *core[2];           /* by ssa_role; NULL until first needed */
     unsigned core_gen[2];
+    int core_anchors[2];        /* store certificates the core got */
     CRYPTO_EX_DATA ex_data;
+    /* Callbacks and records (ssl_ctx.c, session.c; see there for which the
+     * core can honour). */
+    int (*new_session_cb)(SSL *, SSL_SESSION *);
+    void (*keylog_cb)(const SSL *, const char *);
+    void (*msg_cb)(int, int, int, const void *, size_t, SSL *, void *);
+    void *msg_cb_arg;
+    STACK_OF(X509_NAME) *client_ca;
+    bool post_handshake_auth;
 };
 
 /* SSL_METHOD is opaque too: ours only says which roles it allows. */
@@ -100,6 +111,17 @@ struct ssl_st {
     bool shutdown_sent;
     STACK_OF(X509) *peer_chain; /* SSL_get_peer_cert_chain: made once, owned */
     CRYPTO_EX_DATA ex_data;
+    int core_anchors;           /* store certificates its ssa_ctx got */
+    STACK_OF(X509) *late_chain; /* peer chain, for the late-anchor check */
+    SSL_SESSION *session;       /* set (to resume) or, once captured, current */
+    bool session_captured;      /* this connection's session was exported */
+};
+
+/* A client session: the core's exported blob, reference-counted. */
+struct ssl_session_st {
+    atomic_int refs;
+    unsigned char *blob;        /* malloc()ed by the core */
+    size_t len;
 };
 
 /* The core keeps its table; SSL_CIPHER* is a view of one entry. */
@@ -129,8 +151,12 @@ int compat_set_string(char **slot, const char **req_slot, const char *value);
  * getters report. Returns SSA_OK with *out filled. */
 ssa_status compat_effective(const compat_request *rq, bool server, ssa_settings *out,
                             char *err, size_t errlen);
-/* The ssa_ctx for `role`, built from the context's settings: new ref. */
-ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role);
+/* The ssa_ctx for `role`, built from the context's settings (rebuilt when
+ * a setter ran or the X509_STORE's certificates changed): new ref;
+ * *anchors says how many store certificates it got as trust anchors. */
+ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role, int *anchors);
+/* How many certificates an X509_STORE holds (0 for NULL). */
+int compat_store_certs(X509_STORE *store);
 /* The request as the core sees it: options folded into versions etc. */
 void compat_request_effective(const compat_request *rq, ssa_request *out);
 
@@ -139,5 +165,12 @@ ssa_status compat_bio_attach(SSL *s);
 
 /* ssl.c: create the ssa_conn if needed; 1 on success, 0 with an error. */
 int compat_ssl_start(SSL *s, int reason_if_no_role);
+
+/* session.c: hand a set session to the new connection (before its
+ * handshake); capture the connection's session after a handshake or a
+ * read (TLS 1.3 tickets come after the handshake) and give it to the
+ * context's new-session callback. Neither touches the error queue. */
+void compat_session_offer(SSL *s);
+void compat_session_capture(SSL *s, bool after_read);
 
 #endif

@@ -56,6 +56,8 @@ void SSL_free(SSL *s)
     BIO_free_all(s->rbio);
     compat_request_clear(&s->rq);
     sk_X509_pop_free(s->peer_chain, X509_free);
+    sk_X509_pop_free(s->late_chain, X509_free);
+    SSL_SESSION_free(s->session);
     OPENSSL_free(s->sni);
     OPENSSL_free(s->verify_host);
     SSL_CTX_free(s->ctx);
@@ -103,6 +105,8 @@ static ssa_status hand_over(SSL *s)
         st = compat_bio_attach(s);
     if (st == SSA_OK && s->role == SSA_ROLE_CLIENT && !s->sni && !s->verify_host)
         hand_peer_address(s);
+    if (st == SSA_OK)
+        compat_session_offer(s);
     return st;
 }
 
@@ -119,7 +123,7 @@ int compat_ssl_start(SSL *s, int reason_if_no_role)
         s->last = SSA_ERR_SYSCALL;
         return 0;
     }
-    ssa_ctx *core = compat_ctx_core(s->ctx, (ssa_role)s->role);
+    ssa_ctx *core = compat_ctx_core(s->ctx, (ssa_role)s->role, &s->core_anchors);
     if (!core)
         return 0;
     s->conn = ssa_conn_new(core);
@@ -145,6 +149,8 @@ int SSL_do_handshake(SSL *s)
     s->last = st;
     s->last_ret = st == SSA_OK ? 1 : -1;
     compat_err_status(s, st, __func__);
+    if (st == SSA_OK)
+        compat_session_capture(s, false);
     return s->last_ret;
 }
 
@@ -279,6 +285,35 @@ int SSL_get_ex_data_X509_STORE_CTX_idx(void)
     return store_ctx_idx;
 }
 
+/* Anchors that reached the X509_STORE after this connection's core context
+ * was built (curl loads its CA file only once the ClientHello is out) are
+ * not the core's: the core verified against what it had (policy's store),
+ * and here libcrypto checks the same chain against the application's
+ * store. A chain must then pass both, which is stricter than either; the
+ * next connection gets a core context built with these anchors (they
+ * replace policy's store then, DESIGN.md section 4). Certificates arrive
+ * top first, leaf last. Returns an X509_V_ERR_* code. */
+static int late_anchor_check(SSL *s, int depth, X509 *x)
+{
+    if (!s->late_chain && !(s->late_chain = sk_X509_new_null()))
+        return X509_V_ERR_OUT_OF_MEM;
+    if (depth > 0) {
+        if (!X509_up_ref(x) || !sk_X509_push(s->late_chain, x))
+            return X509_V_ERR_OUT_OF_MEM;
+        return X509_V_OK;
+    }
+    X509_STORE_CTX *sc = X509_STORE_CTX_new();
+    int result = X509_V_ERR_UNSPECIFIED;
+    if (sc && X509_STORE_CTX_init(sc, s->ctx->store, x, s->late_chain)) {
+        X509_STORE_CTX_set_default(sc, s->role == SSA_ROLE_CLIENT ? "ssl_server" : "ssl_client");
+        result = X509_verify_cert(sc) == 1 ? X509_V_OK : X509_STORE_CTX_get_error(sc);
+    }
+    X509_STORE_CTX_free(sc);
+    sk_X509_pop_free(s->late_chain, X509_free);
+    s->late_chain = NULL;
+    return result;
+}
+
 /* The application's callback sees a real X509_STORE_CTX for each
  * certificate, leaf last, with the core's verdict. Its answer can only make
  * things stricter: the core ignores an attempt to turn a failure into OK. */
@@ -287,12 +322,24 @@ int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der
 {
     SSL *s = ssa_conn_user(c);
     (void)arg;
-    if (!s || !s->rq.verify_cb)
+    bool late = s && s->ctx->store && compat_store_certs(s->ctx->store) > s->core_anchors;
+    if (!s || (!s->rq.verify_cb && !late))
         return pre;
     X509 *x = d2i_X509(NULL, &der, (long)len);
+    if (!x)
+        return X509_V_ERR_UNSPECIFIED;
+    if (late) {
+        int v = late_anchor_check(s, depth, x);
+        if (pre == X509_V_OK)
+            pre = v;
+    }
+    if (!s->rq.verify_cb) {
+        X509_free(x);
+        return pre;
+    }
     X509_STORE_CTX *sc = X509_STORE_CTX_new();
     int result = X509_V_ERR_UNSPECIFIED;
-    if (x && sc && X509_STORE_CTX_init(sc, s->ctx->store, x, NULL)) {
+    if (sc && X509_STORE_CTX_init(sc, s->ctx->store, x, NULL)) {
         X509_STORE_CTX_set_ex_data(sc, SSL_get_ex_data_X509_STORE_CTX_idx(), s);
         X509_STORE_CTX_set_current_cert(sc, x);
         X509_STORE_CTX_set_error_depth(sc, depth);

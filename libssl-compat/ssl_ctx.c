@@ -105,6 +105,13 @@ ssa_status compat_effective(const compat_request *rq, bool server, ssa_settings 
     return st;
 }
 
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        OPENSSL_free(v[i]);
+    OPENSSL_free(v);
+}
+
 /* ---- lifecycle ------------------------------------------------------------ */
 
 SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHOD *meth)
@@ -142,12 +149,6 @@ int SSL_CTX_up_ref(SSL_CTX *ctx)
     return 1;
 }
 
-static void free_strings(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        OPENSSL_free(v[i]);
-    OPENSSL_free(v);
-}
 
 void SSL_CTX_free(SSL_CTX *ctx)
 {
@@ -164,6 +165,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     sk_X509_pop_free(ctx->chain, X509_free);
     EVP_PKEY_free(ctx->key);
     OPENSSL_free(ctx->alpn);
+    sk_X509_NAME_pop_free(ctx->client_ca, X509_NAME_free);
     pthread_mutex_destroy(&ctx->lock);
     OPENSSL_free(ctx);
 }
@@ -257,6 +259,108 @@ int SSL_CTX_set_default_verify_paths(SSL_CTX *ctx)
 }
 
 X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx) { return ctx->store; }
+
+/* As OpenSSL: the context takes the caller's reference and frees the old
+ * store. The paths loaded into the old store went with it. Whatever
+ * certificates the store holds when the core context is built become its
+ * anchors (core_configure), so certificates the application adds itself
+ * (X509_STORE_add_cert, X509_STORE_load_file, as curl does) count too.
+ * Not seen by the core: hashed-directory lookups added to the store
+ * directly (X509_STORE_load_path) rather than through
+ * SSL_CTX_load_verify_locations, and CRLs. */
+void SSL_CTX_set_cert_store(SSL_CTX *ctx, X509_STORE *store)
+{
+    X509_STORE_free(ctx->store);
+    ctx->store = store;
+    free_strings(ctx->trust_files, ctx->n_trust_files);
+    free_strings(ctx->trust_dirs, ctx->n_trust_dirs);
+    ctx->trust_files = ctx->trust_dirs = NULL;
+    ctx->n_trust_files = ctx->n_trust_dirs = 0;
+    touched(ctx);
+}
+
+/* Server: the CA names a CertificateRequest would list, kept as OpenSSL
+ * keeps them (SSL_CTX_get_client_CA_list material). The core chooses what
+ * it sends in a CertificateRequest; the list does not reach it, and it
+ * does not decide which client certificates are accepted (the trust
+ * anchors do). */
+int SSL_CTX_add_client_CA(SSL_CTX *ctx, X509 *x)
+{
+    if (!x) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    if (!ctx->client_ca && !(ctx->client_ca = sk_X509_NAME_new_null())) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    X509_NAME *name = X509_NAME_dup(X509_get_subject_name(x));
+    if (!name || !sk_X509_NAME_push(ctx->client_ca, name)) {
+        X509_NAME_free(name);
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    return 1;
+}
+
+/* Client: recorded, as OpenSSL records it for the next SSL_new. Whether a
+ * client offers post-handshake authentication is the core's decision
+ * (servers ask through ssa_conn_request_post_handshake_auth); this flag
+ * does not reach it. */
+void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val) { ctx->post_handshake_auth = val != 0; }
+
+/* ---- callbacks and SRP --------------------------------------------------------- */
+
+/* Key logging is honoured only where policy says keylog = true: the hook is
+ * installed when the core context is built (core_configure) and the core
+ * refuses it otherwise, writing the refusal to the audit log. The setter is
+ * void in OpenSSL, so a refusal leaves nothing on the error queue; the
+ * callback is then never called. */
+void SSL_CTX_set_keylog_callback(SSL_CTX *ctx, SSL_CTX_keylog_cb_func cb)
+{
+    ctx->keylog_cb = cb;
+    touched(ctx);
+}
+
+SSL_CTX_keylog_cb_func SSL_CTX_get_keylog_callback(const SSL_CTX *ctx) { return ctx->keylog_cb; }
+
+static void keylog_hook(ssa_conn *c, const char *line, void *arg)
+{
+    SSL_CTX *ctx = arg;
+    SSL *s = ssa_conn_user(c);
+    if (s && ctx->keylog_cb)
+        ctx->keylog_cb(s, line);
+}
+
+/* Recorded, never called: the core does not report individual protocol
+ * messages (records, handshake messages, alerts) to its front ends, so
+ * this libssl cannot feed a message callback. The setter is void in
+ * OpenSSL; it succeeds and the callback simply stays silent (curl -v then
+ * prints no "TLS handshake" trace lines). */
+void SSL_CTX_set_msg_callback(SSL_CTX *ctx,
+                              void (*cb)(int write_p, int version, int content_type,
+                                         const void *buf, size_t len, SSL *ssl, void *arg))
+{
+    ctx->msg_cb = cb;
+}
+
+/* SRP is not among the key exchanges SSA policy offers: the setters fail
+ * as OpenSSL's fail (0, error on the queue), saying why. */
+int SSL_CTX_set_srp_username(SSL_CTX *ctx, char *name)
+{
+    (void)ctx;
+    (void)name;
+    COMPAT_ERR_MSG(COMPAT_R_POLICY_REFUSED, "SRP is not offered under SSA policy");
+    return 0;
+}
+
+int SSL_CTX_set_srp_password(SSL_CTX *ctx, char *password)
+{
+    (void)ctx;
+    (void)password;
+    COMPAT_ERR_MSG(COMPAT_R_POLICY_REFUSED, "SRP is not offered under SSA policy");
+    return 0;
+}
 
 /* ---- own certificate and key ----------------------------------------------- */
 
@@ -476,7 +580,20 @@ static ssa_status core_use_cert(ssa_ctx *core, X509 *cert, STACK_OF(X509) *chain
 int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der, size_t len,
                        void *arg);
 
-static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core)
+int compat_store_certs(X509_STORE *store)
+{
+    if (!store)
+        return 0;
+    int n = 0;
+    X509_STORE_lock(store);
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+    for (int i = 0; i < sk_X509_OBJECT_num(objs); i++)
+        n += X509_OBJECT_get_type(sk_X509_OBJECT_value(objs, i)) == X509_LU_X509;
+    X509_STORE_unlock(store);
+    return n;
+}
+
+static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, int *anchors)
 {
     ssa_status st = SSA_OK;
     /* Policy may forbid application anchors: the core refuses them and the
@@ -487,6 +604,25 @@ static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core)
     for (size_t i = 0; i < ctx->n_trust_dirs && st == SSA_OK; i++)
         if ((st = ssa_ctx_trust_dir(core, ctx->trust_dirs[i])) == SSA_ERR_POLICY)
             st = SSA_OK;
+    /* Certificates in the X509_STORE, however they got there, as DER. */
+    if (ctx->store)
+        X509_STORE_lock(ctx->store);
+    STACK_OF(X509_OBJECT) *objs = ctx->store ? X509_STORE_get0_objects(ctx->store) : NULL;
+    for (int i = 0; i < sk_X509_OBJECT_num(objs) && st == SSA_OK; i++) {
+        X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        unsigned char *der = NULL;
+        int n = x ? i2d_X509(x, &der) : 0;
+        *anchors += x != NULL;
+        if (n > 0 && (st = ssa_ctx_trust_der(core, der, (size_t)n)) == SSA_ERR_POLICY)
+            st = SSA_OK;
+        OPENSSL_free(der);
+    }
+    if (ctx->store)
+        X509_STORE_unlock(ctx->store);
+    /* Refused by policy: audited by the core, nothing for the queue. */
+    if (st == SSA_OK && ctx->keylog_cb
+        && (st = ssa_ctx_set_keylog_hook(core, keylog_hook, ctx)) == SSA_ERR_POLICY)
+        st = SSA_OK;
     if (st == SSA_OK && ctx->alpn)
         st = ssa_ctx_set_alpn_wire(core, ctx->alpn, ctx->alpn_len);
     if (st == SSA_OK && ctx->cert && ctx->key)
@@ -495,25 +631,31 @@ static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core)
     return st;
 }
 
-ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role)
+ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role, int *anchors)
 {
+    /* Certificates added to the store behind our back (X509_STORE_add_cert,
+     * X509_STORE_load_file on SSL_CTX_get_cert_store) change it too. */
+    int in_store = compat_store_certs(ctx->store);
     pthread_mutex_lock(&ctx->lock);
-    if (ctx->core[role] && ctx->core_gen[role] != ctx->gen) {
+    if (ctx->core[role] && (ctx->core_gen[role] != ctx->gen || ctx->core_anchors[role] != in_store)) {
         ssa_ctx_unref(ctx->core[role]); /* connections keep their own refs */
         ctx->core[role] = NULL;
     }
     ssa_status st = SSA_OK;
     if (!ctx->core[role]) {
         ssa_ctx *core = ssa_ctx_new(role, COMPAT_FRONTEND);
-        st = core ? core_configure(ctx, core) : SSA_ERR_NOMEM;
+        int n = 0;
+        st = core ? core_configure(ctx, core, &n) : SSA_ERR_NOMEM;
         if (st == SSA_OK) {
             ctx->core[role] = core;
             ctx->core_gen[role] = ctx->gen;
+            ctx->core_anchors[role] = n;
         } else {
             ssa_ctx_unref(core);
         }
     }
     ssa_ctx *ref = ctx->core[role] ? ssa_ctx_ref(ctx->core[role]) : NULL;
+    *anchors = ctx->core_anchors[role];
     pthread_mutex_unlock(&ctx->lock);
     if (!ref)
         COMPAT_ERR_MSG(st == SSA_ERR_POLICY ? COMPAT_R_POLICY_REFUSED : COMPAT_R_CORE_FAILURE,
