@@ -33,6 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 failures=0
+# ok|fail CASE DETAIL: one line per case, "ok   CASE DETAIL" / "FAIL CASE DETAIL".
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 ok() { echo "ok   $*"; }
 
@@ -86,44 +87,44 @@ tls10_port=$port
 # that quotes its own command line).
 run_curl get --cacert "$pki/ca.crt" "https://localhost:$good_port/"
 if [ "$rc" -eq 0 ] && grep -q 's_server -www' "$tmp/get.out"; then
-  ok "GET with --cacert: $(wc -c <"$tmp/get.out") bytes of body"
+  ok trusted-get "GET with --cacert: $(wc -c <"$tmp/get.out") bytes of body"
 else
-  fail "GET with --cacert (exit $rc)"
+  fail trusted-get "GET with --cacert (exit $rc)"
 fi
 if grep -q 'frontend=libssl event=connection role=client .*outcome=ok' "$tmp/audit.log" 2>/dev/null; then
-  ok "curl ran on our libssl (audit: connection ok)"
+  ok uses-drop-in "curl ran on our libssl (audit: connection ok)"
 else
-  fail "no audit line: curl did not use build/lib/libssl.so.3"
+  fail uses-drop-in "no audit line: curl did not use build/lib/libssl.so.3"
 fi
 
 # 1b. The application's anchors narrow trust.
 run_curl other --cacert "$pki/other-ca.crt" "https://localhost:$good_port/"
 if [ "$rc" -eq 60 ] || [ "$rc" -eq 35 ]; then
-  ok "--cacert other-ca.crt refused (exit $rc)"
+  ok other-ca-refused "--cacert other-ca.crt refused (exit $rc)"
 else
-  fail "--cacert other-ca.crt: exit $rc, want 60 or 35"
+  fail other-ca-refused "--cacert other-ca.crt: exit $rc, want 60 or 35"
 fi
 
 # 2. -k does not turn verification off under policy.
 run_curl insecure -k "https://localhost:$self_port/"
 if { [ "$rc" -eq 60 ] || [ "$rc" -eq 35 ]; } \
    && grep -qiE 'self-signed certificate|verify failed' "$tmp/insecure.err"; then
-  ok "curl -k to a self-signed server refused (exit $rc)"
+  ok k-selfsigned-refused "curl -k to a self-signed server refused (exit $rc)"
 else
-  fail "curl -k to a self-signed server: exit $rc, stderr: $(cat "$tmp/insecure.err")"
+  fail k-selfsigned-refused "curl -k to a self-signed server: exit $rc, stderr: $(cat "$tmp/insecure.err")"
 fi
 if grep -q 'SSA policy requires verification' "$tmp/audit.log" 2>/dev/null; then
-  ok "audit names the policy"
+  ok audit-says-policy "audit names the policy"
 else
-  fail "audit does not say policy requires verification"
+  fail audit-says-policy "audit does not say policy requires verification"
 fi
 
 # 3. TLS 1.0 is below policy's minimum.
 run_curl tls10 --tlsv1.0 --tls-max 1.0 --cacert "$pki/ca.crt" "https://localhost:$tls10_port/"
 if [ "$rc" -ne 0 ] && ! grep -q 's_server -www' "$tmp/tls10.out"; then
-  ok "TLS 1.0 refused (exit $rc)"
+  ok tls1.0-refused "TLS 1.0 refused (exit $rc)"
 else
-  fail "TLS 1.0: exit $rc"
+  fail tls1.0-refused "TLS 1.0: exit $rc"
 fi
 
 if [ "$failures" -ne 0 ]; then
