@@ -79,6 +79,26 @@ static long common_ctrl(compat_request *rq, bool server, int cmd, long larg, boo
     }
 }
 
+/* SSL_CTX_set_tmp_dh (socat sets it on every context, client or server):
+ * the application's own finite-field DH parameters for a server's DHE.
+ * The core uses only the key-exchange groups policy allows, never
+ * application-supplied parameters; like any request policy overrides, the
+ * setter succeeds and the clamp goes to the audit log. NULL fails as in
+ * OpenSSL. */
+static long set_tmp_dh(const void *dh)
+{
+    if (!dh) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    ssa_policy *p = ssa_policy_current();
+    ssa_audit_event(p, COMPAT_FRONTEND,
+                    "custom DH parameters (SSL_CTX_set_tmp_dh) not used: key exchange "
+                    "groups come from policy");
+    ssa_policy_unref(p);
+    return 1;
+}
+
 long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
 {
     bool handled;
@@ -95,6 +115,7 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     /* SSL_CTX_set_msg_callback_arg: recorded with the callback (never
      * called: see SSL_CTX_set_msg_callback in ssl_ctx.c). */
     case SSL_CTRL_SET_MSG_CALLBACK_ARG: ctx->msg_cb_arg = parg; return 1;
+    case SSL_CTRL_SET_TMP_DH: return set_tmp_dh(parg);
     default: return 0;
     }
 }

@@ -32,6 +32,7 @@ static ERR_STRING_DATA reason_table[] = {
     R(SSL_R_UNEXPECTED_EOF_WHILE_READING, "unexpected eof while reading"),
     R(SSL_R_UNINITIALIZED, "uninitialized"),
     R(SSL_R_UNKNOWN_SSL_VERSION, "unknown ssl version"),
+    R(SSL_R_UNSUPPORTED_PROTOCOL, "unsupported protocol"),
     R(SSL_R_PROTOCOL_IS_SHUTDOWN, "protocol is shutdown"),
     R(COMPAT_R_POLICY_REFUSED, "refused by SSA policy"),
     R(COMPAT_R_PROTOCOL_FAILURE, "TLS protocol failure"),

@@ -93,8 +93,9 @@ struct ssl_ctx_st {
 
 /* SSL_METHOD is opaque too: ours only says which roles it allows. */
 struct ssl_method_st {
-    int version;                /* TLS_ANY_VERSION */
+    int version;                /* TLS_ANY_VERSION, or DTLS_ANY_VERSION */
     bool client, server;
+    bool dtls;                  /* the core has no DTLS: SSL_CTX_new fails */
 };
 
 struct ssl_st {

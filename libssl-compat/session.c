@@ -108,3 +108,34 @@ void compat_session_capture(SSL *s, bool after_read)
             SSL_SESSION_free(ss);
     }
 }
+
+/* ---- session lifetime ------------------------------------------------------- */
+
+/* What the getter reports: the lifetime connections made from this context
+ * will use, i.e. the request merged with policy (whose session_lifetime is
+ * an upper bound); 0 when sessions are not kept at all. */
+long SSL_CTX_get_timeout(const SSL_CTX *ctx)
+{
+    ssa_settings s;
+    char err[256];
+    if (compat_effective(&ctx->rq, !ctx->method->client, &s, err, sizeof err) != SSA_OK)
+        return ctx->rq.req.session_lifetime;
+    return s.session_cache ? s.session_lifetime : 0;
+}
+
+/* A request, as every setter here: longer than policy allows is capped by
+ * the merge (and the getter says so); 0 or less, which in OpenSSL makes
+ * every session expire at once, asks for no session keeping at all. The
+ * previous effective value is returned, as OpenSSL returns the previous
+ * timeout. Applies to SSLs created afterwards and to the next core context
+ * (server tickets). */
+long SSL_CTX_set_timeout(SSL_CTX *ctx, long t)
+{
+    long prev = SSL_CTX_get_timeout(ctx);
+    ctx->rq.req.session_lifetime = t > 0 ? t : 0;
+    ctx->rq.req.session_cache = t > 0 ? SSA_PREF_UNSET : 0;
+    pthread_mutex_lock(&ctx->lock);
+    ctx->gen++; /* the core context is rebuilt at the next handshake */
+    pthread_mutex_unlock(&ctx->lock);
+    return prev;
+}

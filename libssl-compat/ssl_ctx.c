@@ -17,13 +17,21 @@
 
 /* ---- methods ------------------------------------------------------------ */
 
-static const SSL_METHOD method_any = {TLS_ANY_VERSION, true, true};
-static const SSL_METHOD method_client = {TLS_ANY_VERSION, true, false};
-static const SSL_METHOD method_server = {TLS_ANY_VERSION, false, true};
+static const SSL_METHOD method_any = {TLS_ANY_VERSION, true, true, false};
+static const SSL_METHOD method_client = {TLS_ANY_VERSION, true, false, false};
+static const SSL_METHOD method_server = {TLS_ANY_VERSION, false, true, false};
+/* DTLS: the core offers TLS over a stream only. The methods exist, as in
+ * any OpenSSL build with DTLS, so that applications which pick one only for
+ * UDP (ncat -u --ssl, socat's dtls: addresses) load and keep working over
+ * TCP; SSL_CTX_new refuses them with an error on the queue. */
+static const SSL_METHOD method_dtls_client = {DTLS_ANY_VERSION, true, false, true};
+static const SSL_METHOD method_dtls_server = {DTLS_ANY_VERSION, false, true, true};
 
 const SSL_METHOD *TLS_method(void) { return &method_any; }
 const SSL_METHOD *TLS_client_method(void) { return &method_client; }
 const SSL_METHOD *TLS_server_method(void) { return &method_server; }
+const SSL_METHOD *DTLS_client_method(void) { return &method_dtls_client; }
+const SSL_METHOD *DTLS_server_method(void) { return &method_dtls_server; }
 
 /* ---- the accumulated request --------------------------------------------- */
 
@@ -123,6 +131,11 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
         return NULL;
     }
     compat_load_strings();
+    if (meth->dtls) {
+        COMPAT_ERR_MSG(SSL_R_UNSUPPORTED_PROTOCOL,
+                       "DTLS is not offered: the SSA core provides TLS over streams only");
+        return NULL;
+    }
     SSL_CTX *ctx = OPENSSL_zalloc(sizeof *ctx);
     if (!ctx || !(ctx->store = X509_STORE_new())) {
         OPENSSL_free(ctx);
@@ -199,19 +212,31 @@ void SSL_CTX_set_verify(SSL_CTX *ctx, int mode, SSL_verify_cb cb)
 }
 
 /* The effective mode: what the connection will do, not what was asked. */
-int SSL_CTX_get_verify_mode(const SSL_CTX *ctx)
+static int effective_verify_mode(const compat_request *rq, bool server)
 {
     ssa_settings s;
     char err[256];
-    bool server = !ctx->method->client;
-    if (compat_effective(&ctx->rq, server, &s, err, sizeof err) != SSA_OK)
-        return ctx->rq.verify_mode;
+    if (compat_effective(rq, server, &s, err, sizeof err) != SSA_OK)
+        return rq->verify_mode;
     if (server)
         return s.client_auth == SSA_CLIENT_AUTH_NONE ? SSL_VERIFY_NONE
                : s.client_auth == SSA_CLIENT_AUTH_REQUIRE
                    ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
                    : SSL_VERIFY_PEER;
-    return s.verify_peer ? (ctx->rq.verify_mode | SSL_VERIFY_PEER) : SSL_VERIFY_NONE;
+    return s.verify_peer ? (rq->verify_mode | SSL_VERIFY_PEER) : SSL_VERIFY_NONE;
+}
+
+int SSL_CTX_get_verify_mode(const SSL_CTX *ctx)
+{
+    return effective_verify_mode(&ctx->rq, !ctx->method->client);
+}
+
+/* The SSL's own copy of the request (taken at SSL_new); its role once set,
+ * else the one its method implies. */
+int SSL_get_verify_mode(const SSL *s)
+{
+    bool server = s->role >= 0 ? s->role == SSA_ROLE_SERVER : !s->ctx->method->client;
+    return effective_verify_mode(&s->rq, server);
 }
 
 SSL_verify_cb SSL_CTX_get_verify_callback(const SSL_CTX *ctx) { return ctx->rq.verify_cb; }
@@ -493,7 +518,7 @@ static void list_slots(compat_request *rq, bool tls13, char ***slot, const char 
 
 /* A list that policy leaves nothing of fails here, as a list that matches
  * nothing fails in OpenSSL, rather than at the handshake. */
-static int set_list(SSL_CTX *ctx, bool tls13, const char *str)
+static int set_list(compat_request *rq, bool server, bool tls13, const char *str)
 {
     /* A TLS 1.2 string that selects nothing at all ("" or only unknown
      * words) fails as in OpenSSL, before policy is consulted. */
@@ -507,15 +532,15 @@ static int set_list(SSL_CTX *ctx, bool tls13, const char *str)
     compat_request trial;
     char **slot;
     const char **req_slot;
-    bool ok = compat_request_copy(&trial, &ctx->rq);
+    bool ok = compat_request_copy(&trial, rq);
     list_slots(&trial, tls13, &slot, &req_slot);
     ok = ok && compat_set_string(slot, req_slot, str);
     ssa_settings s;
     char err[256] = "";
-    ssa_status st = ok ? compat_effective(&trial, !ctx->method->client, &s, err, sizeof err)
+    ssa_status st = ok ? compat_effective(&trial, server, &s, err, sizeof err)
                        : SSA_ERR_NOMEM;
     compat_request_clear(&trial);
-    list_slots(&ctx->rq, tls13, &slot, &req_slot);
+    list_slots(rq, tls13, &slot, &req_slot);
     if (st == SSA_OK && !compat_set_string(slot, req_slot, str))
         st = SSA_ERR_NOMEM;
     if (st == SSA_ERR_NOMEM)
@@ -526,8 +551,22 @@ static int set_list(SSL_CTX *ctx, bool tls13, const char *str)
     return st == SSA_OK;
 }
 
-int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str) { return set_list(ctx, false, str); }
-int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str) { return set_list(ctx, true, str); }
+static int ctx_set_list(SSL_CTX *ctx, bool tls13, const char *str)
+{
+    return set_list(&ctx->rq, !ctx->method->client, tls13, str);
+}
+
+int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str) { return ctx_set_list(ctx, false, str); }
+int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str) { return ctx_set_list(ctx, true, str); }
+
+/* The SSL's own list, handed to its connection at the first handshake
+ * step (ssl.c, hand_over); once the handshake has begun it is recorded
+ * only, as there is no renegotiation for it to affect. */
+int SSL_set_cipher_list(SSL *s, const char *str)
+{
+    bool server = s->role >= 0 ? s->role == SSA_ROLE_SERVER : !s->ctx->method->client;
+    return set_list(&s->rq, server, false, str);
+}
 
 static bool alpn_wire_ok(const unsigned char *p, unsigned int len)
 {
@@ -613,7 +652,13 @@ static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, int *anchors)
         unsigned char *der = NULL;
         int n = x ? i2d_X509(x, &der) : 0;
         *anchors += x != NULL;
-        if (n > 0 && (st = ssa_ctx_trust_der(core, der, (size_t)n)) == SSA_ERR_POLICY)
+        /* A certificate the core cannot take as an anchor (an expired root
+         * from the system bundle, as ncat loads it: libcrypto keeps those,
+         * the core refuses them) is left out rather than failing the whole
+         * context: no chain could verify to it anyway, and leaving an
+         * anchor out only narrows trust. */
+        if (n > 0 && ((st = ssa_ctx_trust_der(core, der, (size_t)n)) == SSA_ERR_POLICY
+                      || st == SSA_ERR_ARG))
             st = SSA_OK;
         OPENSSL_free(der);
     }

@@ -32,6 +32,10 @@ packages=(
   # objcopy (binutils) renames wolfSSL's OpenSSL-named symbols; flock
   # (util-linux) serialises wolfSSL builds.
   binutils util-linux
+  # The porting suite (test-apps/porting/cases/): unmodified Debian clients
+  # over the libssl drop-in -- ncat (ncat --ssl), socat (openssl: address),
+  # irssi (TLS to IRC) against a local ngircd, driven headless in tmux.
+  ncat socat irssi ngircd tmux
 )
 src_list=/etc/apt/sources.list.d/ssa-deb-src.sources
 
