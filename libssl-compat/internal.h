@@ -35,6 +35,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "ssa/core.h"
 
@@ -89,6 +90,10 @@ struct ssl_ctx_st {
     void *msg_cb_arg;
     STACK_OF(X509_NAME) *client_ca;
     bool post_handshake_auth;
+    /* SSL_CTX_set1_param: the verification parameters as honoured (flags
+     * that would weaken verification already removed); SSL_new takes its
+     * first host as the SSL's verify name. */
+    X509_VERIFY_PARAM *param;
 };
 
 /* SSL_METHOD is opaque too: ours only says which roles it allows. */

@@ -35,6 +35,14 @@ SSL *SSL_new(SSL_CTX *ctx)
      * (SSL_connect and SSL_accept set it themselves). */
     s->role = -1;
     CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
+    /* As OpenSSL's SSL_new inherits the context's X509_VERIFY_PARAM: its
+     * host (SSL_CTX_set1_param) is this connection's verify name. */
+    const char *host = X509_VERIFY_PARAM_get0_host(ctx->param, 0);
+    if (host && !(s->verify_host = OPENSSL_strdup(host))) {
+        SSL_free(s);
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
     return s;
 }
 

@@ -137,7 +137,9 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
         return NULL;
     }
     SSL_CTX *ctx = OPENSSL_zalloc(sizeof *ctx);
-    if (!ctx || !(ctx->store = X509_STORE_new())) {
+    if (!ctx || !(ctx->store = X509_STORE_new()) || !(ctx->param = X509_VERIFY_PARAM_new())) {
+        if (ctx)
+            X509_STORE_free(ctx->store);
         OPENSSL_free(ctx);
         COMPAT_ERR(ERR_R_MALLOC_FAILURE);
         return NULL;
@@ -172,6 +174,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
         ssa_ctx_unref(ctx->core[r]);
     compat_request_clear(&ctx->rq);
     X509_STORE_free(ctx->store);
+    X509_VERIFY_PARAM_free(ctx->param);
     free_strings(ctx->trust_files, ctx->n_trust_files);
     free_strings(ctx->trust_dirs, ctx->n_trust_dirs);
     X509_free(ctx->cert);
@@ -280,6 +283,74 @@ int SSL_CTX_load_verify_locations(SSL_CTX *ctx, const char *file, const char *di
 int SSL_CTX_set_default_verify_paths(SSL_CTX *ctx)
 {
     (void)ctx;
+    return 1;
+}
+
+/* SSL_CTX_set1_param: OpenSSL copies the X509_VERIFY_PARAM into the
+ * context's own, and every later SSL_new inherits it. Policy verifies every
+ * connection, so a parameter can only make verification stricter:
+ *   - the first host (X509_VERIFY_PARAM_set1_host) becomes each new SSL's
+ *     verify name, checked by the core (SSL_set1_host overrides it, as in
+ *     OpenSSL); further hosts would widen the accepted names and are not
+ *     used (a connection then accepts the first host only);
+ *   - flags that would weaken verification (partial chains, no time check,
+ *     ignored critical extensions, proxy certificates) are removed from the
+ *     stored parameter and audited; X509_V_FLAG_TRUSTED_FIRST is how the
+ *     core builds chains anyway and is kept;
+ *   - what the core cannot enforce (other flags, host-check flags, depth,
+ *     IP address, e-mail) is kept in the stored parameter and audited as not
+ *     enforced; purpose, trust and policy OIDs are kept, not enforced (OpenSSL
+ *     3.0 has no getter for the purpose). The connection is verified by
+ *     policy's rules either way, never more loosely than policy allows.
+ * The setter succeeds unless the copy fails (as in OpenSSL). */
+#define WEAKENING_VERIFY_FLAGS (X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME | \
+                                X509_V_FLAG_IGNORE_CRITICAL | X509_V_FLAG_ALLOW_PROXY_CERTS)
+#define NEUTRAL_VERIFY_FLAGS (X509_V_FLAG_TRUSTED_FIRST)
+
+int SSL_CTX_set1_param(SSL_CTX *ctx, X509_VERIFY_PARAM *vpm)
+{
+    if (!vpm) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    X509_VERIFY_PARAM *copy = X509_VERIFY_PARAM_new();
+    if (!copy || !X509_VERIFY_PARAM_set1(copy, vpm)) {
+        X509_VERIFY_PARAM_free(copy);
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    unsigned long flags = X509_VERIFY_PARAM_get_flags(copy);
+    unsigned long weak = flags & WEAKENING_VERIFY_FLAGS;
+    unsigned long unenforced = flags & ~(unsigned long)(WEAKENING_VERIFY_FLAGS | NEUTRAL_VERIFY_FLAGS);
+    if (weak)
+        X509_VERIFY_PARAM_clear_flags(copy, weak);
+    ssa_policy *p = ssa_policy_current();
+    if (weak)
+        ssa_audit_event(p, COMPAT_FRONTEND,
+                        "verify flags 0x%lx (SSL_CTX_set1_param) refused: they would weaken "
+                        "certificate verification", weak);
+    if (unenforced)
+        ssa_audit_event(p, COMPAT_FRONTEND,
+                        "verify flags 0x%lx (SSL_CTX_set1_param) not enforced: policy's "
+                        "verification applies", unenforced);
+    if (X509_VERIFY_PARAM_get_hostflags(copy))
+        ssa_audit_event(p, COMPAT_FRONTEND,
+                        "host-check flags 0x%x (SSL_CTX_set1_param) not enforced: policy's "
+                        "name matching applies", X509_VERIFY_PARAM_get_hostflags(copy));
+    if (X509_VERIFY_PARAM_get0_host(copy, 1))
+        ssa_audit_event(p, COMPAT_FRONTEND,
+                        "more than one host (SSL_CTX_set1_param): only the first, \"%s\", "
+                        "is accepted", X509_VERIFY_PARAM_get0_host(copy, 0));
+    char *ip = X509_VERIFY_PARAM_get1_ip_asc(copy);
+    if (ip || X509_VERIFY_PARAM_get0_email(copy)
+        || X509_VERIFY_PARAM_get_depth(copy) >= 0)
+        ssa_audit_event(p, COMPAT_FRONTEND,
+                        "IP address, e-mail or depth (SSL_CTX_set1_param) not "
+                        "enforced: policy's verification applies");
+    OPENSSL_free(ip);
+    ssa_policy_unref(p);
+    X509_VERIFY_PARAM_free(ctx->param);
+    ctx->param = copy;
     return 1;
 }
 

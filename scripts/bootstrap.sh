@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install what SSA needs to build and test on Debian 12 (bookworm), then build
-# the wolfSSL cache (build/wolfssl) so that CMake finds it.
+# the wolfSSL cache (build/wolfssl) so that CMake finds it, and wget over
+# OpenSSL (build/wget) for the porting suite.
 #
 #   scripts/bootstrap.sh        (as root; a no-op when everything is in place)
 #
 # Idempotent: the deb-src entry is added only when no deb-src entry is
 # configured, `apt-get update` runs only when something is missing, packages
-# are installed only when absent, and the wolfSSL build is cached by a stamp.
+# are installed only when absent, and the wolfSSL and wget builds are cached
+# by a stamp.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,6 +38,11 @@ packages=(
   # over the libssl drop-in -- ncat (ncat --ssl), socat (openssl: address),
   # irssi (TLS to IRC) against a local ngircd, driven headless in tmux.
   ncat socat irssi ngircd tmux
+  # wget for the porting suite, built from Debian's source package against
+  # OpenSSL by scripts/build-wget.sh (Debian's binary uses GnuTLS): its
+  # build dependencies, less GnuTLS and the manual's texinfo (libssl-dev,
+  # pkg-config and dpkg-dev are above).
+  gettext libidn2-dev libpcre2-dev zlib1g-dev uuid-dev libpsl-dev
 )
 src_list=/etc/apt/sources.list.d/ssa-deb-src.sources
 
@@ -138,4 +145,7 @@ fi
 # stamp matches). CMake's configure step uses the same directory.
 say "wolfSSL: scripts/build-wolfssl.sh build/wolfssl"
 scripts/build-wolfssl.sh build/wolfssl || die "building wolfSSL failed (exit $?)"
+# wget over OpenSSL for the porting suite (cases/wget.sh), cached the same way.
+say "wget: scripts/build-wget.sh build/wget"
+scripts/build-wget.sh build/wget || die "building wget failed (exit $?)"
 say "done"

@@ -241,6 +241,57 @@ START_TEST(memory_bio_pair)
 }
 END_TEST
 
+/* SSL_CTX_set1_param: a host set through it is checked on every SSL the
+ * context makes afterwards; a flag that would weaken verification (wget's
+ * X509_V_FLAG_PARTIAL_CHAIN) is refused and audited, the setter succeeds. */
+START_TEST(set1_param_stricter_only)
+{
+    use_policy();
+    int port = test_free_port();
+    pid_t server = s_server(port, "good", true);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    X509_VERIFY_PARAM *vpm = X509_VERIFY_PARAM_new();
+    ck_assert_ptr_nonnull(vpm);
+    ck_assert_int_eq(X509_VERIFY_PARAM_set_flags(vpm, X509_V_FLAG_TRUSTED_FIRST
+                                                 | X509_V_FLAG_PARTIAL_CHAIN), 1);
+    ck_assert_int_eq(X509_VERIFY_PARAM_set1_host(vpm, "wrong.test", 0), 1);
+    ck_assert_int_eq(SSL_CTX_set1_param(ctx, vpm), 1);
+    ck_assert_int_eq(SSL_CTX_set1_param(ctx, NULL), 0);
+    ERR_clear_error();
+
+    /* The leaf is for localhost, the context's param asks for wrong.test. */
+    SSL *ssl = client_for(ctx, port);
+    SSL_set_tlsext_host_name(ssl, "localhost");
+    int rc = SSL_connect(ssl);
+    ck_assert_int_le(rc, 0);
+    ck_assert_int_eq(SSL_get_verify_result(ssl), X509_V_ERR_HOSTNAME_MISMATCH);
+    ERR_clear_error();
+    close_client(ssl);
+
+    /* The right host through the param: the handshake succeeds. */
+    ck_assert_int_eq(X509_VERIFY_PARAM_set1_host(vpm, "localhost", 0), 1);
+    ck_assert_int_eq(SSL_CTX_set1_param(ctx, vpm), 1);
+    X509_VERIFY_PARAM_free(vpm); /* the context has its own copy */
+    ssl = client_for(ctx, port);
+    SSL_set_tlsext_host_name(ssl, "localhost");
+    rc = SSL_connect(ssl);
+    if (rc != 1)
+        ERR_print_errors_fp(stderr);
+    ck_assert_int_eq(rc, 1);
+    ck_assert_int_eq(SSL_get_verify_result(ssl), X509_V_OK);
+    SSL_shutdown(ssl);
+    close_client(ssl);
+    SSL_CTX_free(ctx);
+    test_stop(server);
+    char *audit = test_slurp(audit_path);
+    ck_assert_ptr_nonnull(audit);
+    ck_assert_msg(strstr(audit, "verify flags 0x80000 (SSL_CTX_set1_param) refused"),
+                  "audit log: %s", audit);
+    free(audit);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ssl_client");
@@ -250,6 +301,7 @@ static Suite *suite(void)
     tcase_add_test(tc, verify_none_still_verifies);
     tcase_add_test(tc, min_version_clamped);
     tcase_add_test(tc, memory_bio_pair);
+    tcase_add_test(tc, set1_param_stricter_only);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,6 +7,8 @@
 #                         (trust store = the PKI's root, audit = $tmp/audit.log)
 #   start_server NAME ARGS...   s_server -rev on a port of its choosing
 #                         (sets $port); killed by peers_cleanup
+#   start_www_server NAME ARGS...   the same with -www (an HTTP GET is
+#                         answered with an HTML status page)
 #   result APP CASE ok|FAIL DETAIL   one RESULT line; FAIL counts in $failures
 #   audit_has REGEX       the audit log has a matching line
 #   show_audit            the audit log, for a failure's context
@@ -37,9 +39,23 @@ peers_cleanup() {
 # -rev answers every line reversed and closes on a line "CLOSE"; it never
 # reads stdin, so it stays up whatever stdin the case script has.
 start_server() {
+  local name=$1
+  shift
+  launch_server "$name" -rev "$@"
+}
+
+# -www answers a GET with an HTML page describing the connection; no stdin
+# either.
+start_www_server() {
+  local name=$1
+  shift
+  launch_server "$name" -www "$@"
+}
+
+launch_server() {
   local log=$tmp/$1.log
   shift
-  openssl s_server -rev -accept 0 "$@" >"$log" 2>&1 </dev/null &
+  openssl s_server -accept 0 "$@" >"$log" 2>&1 </dev/null &
   pids+=($!)
   port=
   for _ in $(seq 100); do
