@@ -27,6 +27,7 @@
  * that a later element adds them back first.
  */
 #include "cipher_table.h"
+#include "id_list.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -336,19 +337,6 @@ static void sort_by_strength(suite_list *l)
  * Parsing
  * ---------------------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static bool is_separator(char c)
 {
     return c == ':' || c == ',' || c == ';' || c == ' ';
@@ -383,7 +371,7 @@ typedef struct parse_ctx {
 
 static ssa_status bad_character(const parse_ctx *c, const char *at)
 {
-    set_err(c->err, c->errlen, "cipher string \"%s\": unexpected '%c' at offset %ld", c->whole,
+    ssa_set_err(c->err, c->errlen, "cipher string \"%s\": unexpected '%c' at offset %ld", c->whole,
             *at ? *at : ' ', (long)(at - c->whole));
     return SSA_ERR_ARG;
 }
@@ -403,7 +391,7 @@ static ssa_status run_command(suite_list *l, const char **p, const parse_ctx *c)
                word[9] <= '5') {
         l->seclevel = word[9] - '0';
     } else {
-        set_err(c->err, c->errlen, "cipher string \"%s\": unknown command \"@%.*s\"", c->whole,
+        ssa_set_err(c->err, c->errlen, "cipher string \"%s\": unknown command \"@%.*s\"", c->whole,
                 (int)len, word);
         return SSA_ERR_ARG;
     }
@@ -489,7 +477,7 @@ ssa_status ssa_cipher_string_eval_all(const char *str, size_t *idx, size_t max, 
     parse_ctx c = {str, err, errlen};
     *n = 0;
     if (!str) {
-        set_err(err, errlen, "no cipher string");
+        ssa_set_err(err, errlen, "no cipher string");
         return SSA_ERR_ARG;
     }
     list_init(&l);
@@ -500,13 +488,13 @@ ssa_status ssa_cipher_string_eval_all(const char *str, size_t *idx, size_t max, 
         if (!l.active[l.order[i]])
             continue;
         if (*n == max) {
-            set_err(err, errlen, "cipher string \"%s\" selects more than %zu suites", str, max);
+            ssa_set_err(err, errlen, "cipher string \"%s\" selects more than %zu suites", str, max);
             return SSA_ERR_ARG;
         }
         idx[(*n)++] = l.order[i];
     }
     if (*n == 0) {
-        set_err(err, errlen, "cipher string \"%s\" matches no cipher suite", str);
+        ssa_set_err(err, errlen, "cipher string \"%s\" matches no cipher suite", str);
         return SSA_ERR_ARG;
     }
     if (seclevel)
@@ -551,7 +539,7 @@ ssa_status ssa_cipher_string_eval(const char *str, uint16_t *ids, size_t max, si
         if (!(s->flags & SSA_F_SCOPE) || !ssa_suite_allowed_at(s, seclevel))
             continue;
         if (*n == max) {
-            set_err(err, errlen, "cipher string \"%s\" selects more than %zu suites", str, max);
+            ssa_set_err(err, errlen, "cipher string \"%s\" selects more than %zu suites", str, max);
             *n = 0;
             return SSA_ERR_ARG;
         }
@@ -574,34 +562,6 @@ static const ssa_suite *tls13_suite(const char *name, size_t len)
     return NULL;
 }
 
-static bool have_id(const uint16_t *ids, size_t n, uint16_t id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] == id)
-            return true;
-    return false;
-}
-
-static bool is_blank(char c)
-{
-    return c != '\0' && strchr(" \t\n\v\f\r", c) != NULL;
-}
-
-/* The next ':'-separated element with blanks trimmed; *p moves past it. */
-static const char *next_element(const char **p, size_t *len)
-{
-    const char *start = *p, *end = strchr(start, ':');
-    if (!end)
-        end = start + strlen(start);
-    *p = *end ? end + 1 : end;
-    while (start < end && is_blank(*start))
-        start++;
-    while (end > start && is_blank(end[-1]))
-        end--;
-    *len = (size_t)(end - start);
-    return start;
-}
-
 /* As SSL_CTX_set_ciphersuites: IANA names, case-sensitive, ':' between
  * them, blanks around names and empty entries ignored; "" is the empty
  * list. Unknown names are skipped as OpenSSL skips them (a newer OpenSSL's
@@ -613,33 +573,33 @@ ssa_status ssa_ciphersuites_parse(const char *str, uint16_t *ids, size_t max, si
 {
     bool warned = false;
     *n = 0;
-    set_err(err, errlen, "%s", "");
+    ssa_set_err(err, errlen, "%s", "");
     if (!str) {
-        set_err(err, errlen, "no TLS 1.3 cipher suite list");
+        ssa_set_err(err, errlen, "no TLS 1.3 cipher suite list");
         return SSA_ERR_ARG;
     }
     for (const char *p = str; *p;) {
         size_t len;
-        const char *name = next_element(&p, &len);
+        const char *name = ssa_list_next(&p, &len);
         const ssa_suite *s = len ? tls13_suite(name, len) : NULL;
         if (!s) {
             if (len && !warned) {
-                set_err(err, errlen, "unknown TLS 1.3 cipher suite \"%.*s\" ignored", (int)len, name);
+                ssa_set_err(err, errlen, "unknown TLS 1.3 cipher suite \"%.*s\" ignored", (int)len, name);
                 warned = true;
             }
             continue;
         }
-        if (have_id(ids, *n, s->info.id))
+        if (ssa_ids_contain(ids, *n, s->info.id))
             continue;
         if (*n == max) {
-            set_err(err, errlen, "TLS 1.3 cipher suite list \"%s\" has more than %zu suites", str, max);
+            ssa_set_err(err, errlen, "TLS 1.3 cipher suite list \"%s\" has more than %zu suites", str, max);
             *n = 0;
             return SSA_ERR_ARG;
         }
         ids[(*n)++] = s->info.id;
     }
     if (*n == 0 && *str) {
-        set_err(err, errlen, "no known TLS 1.3 cipher suite in \"%s\"", str);
+        ssa_set_err(err, errlen, "no known TLS 1.3 cipher suite in \"%s\"", str);
         return SSA_ERR_ARG;
     }
     return SSA_OK;

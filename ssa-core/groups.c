@@ -2,6 +2,7 @@
  * Named groups (key exchange curves and finite-field groups): names, IANA
  * ids, and OpenSSL's colon-separated group lists.
  */
+#include "id_list.h"
 #include "ssa/core.h"
 
 #include <stdarg.h>
@@ -84,47 +85,6 @@ const char *ssa_group_name(uint16_t id)
     return NULL;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static bool is_blank(char c)
-{
-    return c != '\0' && strchr(" \t\n\v\f\r", c) != NULL;
-}
-
-/* The next ':'-separated entry with blanks trimmed; *p moves past it. */
-static const char *next_entry(const char **p, size_t *len)
-{
-    const char *start = *p, *end = strchr(start, ':');
-    if (!end)
-        end = start + strlen(start);
-    *p = *end ? end + 1 : end;
-    while (start < end && is_blank(*start))
-        start++;
-    while (end > start && is_blank(end[-1]))
-        end--;
-    *len = (size_t)(end - start);
-    return start;
-}
-
-static bool seen(const uint16_t *ids, size_t n, uint16_t id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] == id)
-            return true;
-    return false;
-}
-
 /* Why an entry cannot join the list, or NULL if it can. */
 static const char *entry_problem(size_t len, uint16_t id, const uint16_t *ids, size_t n,
                                  size_t max)
@@ -133,7 +93,7 @@ static const char *entry_problem(size_t len, uint16_t id, const uint16_t *ids, s
         return "empty entry";
     if (id == 0)
         return "unknown group";
-    if (seen(ids, n, id))
+    if (ssa_ids_contain(ids, n, id))
         return "group listed twice";
     if (n == max)
         return "too many groups";
@@ -147,7 +107,7 @@ ssa_status ssa_groups_parse(const char *str, uint16_t *ids, size_t max, size_t *
 {
     *n = 0;
     if (!str || !*str) {
-        set_err(err, errlen, "empty group list");
+        ssa_set_err(err, errlen, "empty group list");
         return SSA_ERR_ARG;
     }
     const char *p = str;
@@ -155,11 +115,11 @@ ssa_status ssa_groups_parse(const char *str, uint16_t *ids, size_t max, size_t *
     while (!last) {
         last = strchr(p, ':') == NULL;
         size_t len;
-        const char *name = next_entry(&p, &len);
+        const char *name = ssa_list_next(&p, &len);
         uint16_t id = len ? group_by_name_len(name, len) : 0;
         const char *why = entry_problem(len, id, ids, *n, max);
         if (why) {
-            set_err(err, errlen, "group list \"%s\": %s \"%.*s\"", str, why, (int)len, name);
+            ssa_set_err(err, errlen, "group list \"%s\": %s \"%.*s\"", str, why, (int)len, name);
             *n = 0;
             return SSA_ERR_ARG;
         }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "id_list.h"
 #include "policy_internal.h"
 
 /* Room for what a cipher string can expand to ("ALL" and friends). */
@@ -238,14 +239,6 @@ static ssa_status parse_ids(const struct id_kind *kind, const char *str, uint16_
     return kind->parse(str, ids, MAX_EVAL_IDS, n, why, whylen);
 }
 
-static bool contains(const uint16_t *ids, size_t n, uint16_t id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] == id)
-            return true;
-    return false;
-}
-
 /* The request's ids that policy allows, in the request's order. */
 static void intersect_ids(struct merge *m, const struct id_kind *kind, const uint16_t *app,
                           size_t n_app, const uint16_t *pol, size_t n_pol, uint16_t *out,
@@ -254,9 +247,9 @@ static void intersect_ids(struct merge *m, const struct id_kind *kind, const uin
     struct refusals refused = { .n = 0 };
     *n_out = 0;
     for (size_t i = 0; i < n_app; i++) {
-        if (!contains(pol, n_pol, app[i]))
+        if (!ssa_ids_contain(pol, n_pol, app[i]))
             refusals_add(&refused, kind->name(app[i]));
-        else if (*n_out < max_out && !contains(out, *n_out, app[i]))
+        else if (*n_out < max_out && !ssa_ids_contain(out, *n_out, app[i]))
             out[(*n_out)++] = app[i];
     }
     if (refused.n)

@@ -3,6 +3,7 @@
  * the next), with policy's lifetime as an upper bound on reuse.
  */
 #include "engine.h"
+#include "id_list.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -69,10 +70,7 @@ static bool suite_allowed(const ssa_settings *s, uint16_t id)
         list = s->tls12_suites;
         n = s->n_tls12_suites;
     }
-    for (size_t i = 0; i < n; i++)
-        if (list[i] == id)
-            return true;
-    return false;
+    return ssa_ids_contain(list, n, id);
 }
 
 /* A session made under an older, weaker policy (a suite or version no
