@@ -43,6 +43,11 @@ packages=(
   # build dependencies, less GnuTLS and the manual's texinfo (libssl-dev,
   # pkg-config and dpkg-dev are above).
   gettext libidn2-dev libpcre2-dev zlib1g-dev uuid-dev libpsl-dev
+  # Servers for the porting suite (issue 5): nginx and lighttpd with
+  # mod_openssl, run by the cases themselves on private ports (the packages'
+  # own services are kept from starting at install, see below); python3 for
+  # its ssl module as client and server.
+  nginx-light lighttpd lighttpd-mod-openssl python3
 )
 src_list=/etc/apt/sources.list.d/ssa-deb-src.sources
 
@@ -135,8 +140,19 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
   need_root "installing ${missing[*]}"
   say "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
-    || die "apt-get install failed"
+  # nginx and lighttpd would start system services on port 80 with the
+  # system's libssl; the suite runs its own instances, so no service may be
+  # started by the install (policy-rc.d exit 101: "action forbidden").
+  created_policy_rc=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    created_policy_rc=true
+  fi
+  rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
+  if $created_policy_rc; then rm -f /usr/sbin/policy-rc.d; fi
+  [ "$rc" -eq 0 ] || die "apt-get install failed"
 else
   say "all ${#packages[@]} packages already installed"
 fi
