@@ -330,7 +330,10 @@ int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der
 {
     SSL *s = ssa_conn_user(c);
     (void)arg;
-    bool late = s && s->ctx->store && compat_store_certs(s->ctx->store) > s->core_anchors;
+    /* Where policy refuses application anchors, late ones are refused too:
+     * the core's verdict against the administrator's store is final. */
+    bool late = s && s->ctx->store && ssa_ctx_policy(ssa_conn_ctx(c))->app_trust_anchors
+                && compat_store_certs(s->ctx->store) > s->core_anchors;
     if (!s || (!s->rq.verify_cb && !late))
         return pre;
     X509 *x = d2i_X509(NULL, &der, (long)len);

@@ -589,6 +589,16 @@ static void list_slots(compat_request *rq, bool tls13, char ***slot, const char 
 
 /* A list that policy leaves nothing of fails here, as a list that matches
  * nothing fails in OpenSSL, rather than at the handshake. */
+/* A list policy leaves empty is refused (the application keeps its old
+ * list); the administrator sees what was asked for. */
+static void audit_refused_list(bool tls13, const char *str, const char *why)
+{
+    ssa_policy *p = ssa_policy_current();
+    ssa_audit_event(p, COMPAT_FRONTEND, "refused: %s \"%.200s\": %s",
+                    tls13 ? "ciphersuites" : "ciphers", str, why);
+    ssa_policy_unref(p);
+}
+
 static int set_list(compat_request *rq, bool server, bool tls13, const char *str)
 {
     /* A TLS 1.2 string that selects nothing at all ("" or only unknown
@@ -619,6 +629,8 @@ static int set_list(compat_request *rq, bool server, bool tls13, const char *str
     else if (st != SSA_OK)
         COMPAT_ERR_MSG(SSL_R_NO_CIPHER_MATCH, "%s%s", err,
                        st == SSA_ERR_POLICY ? " (SSA policy)" : "");
+    if (st == SSA_ERR_POLICY)
+        audit_refused_list(tls13, str, err);
     return st == SSA_OK;
 }
 

@@ -108,7 +108,7 @@ void ssa_audit_connection(ssa_conn *c, ssa_status outcome)
                                                         : c->peer_address;
     snprintf(line, sizeof line,
              "app=%s pid=%d frontend=%s event=connection role=%s peer=%s sni=%s version=%s "
-             "cipher=%s verify=%s outcome=%s error=%s",
+             "cipher=%s verify=%s outcome=%s error=%s resumed=%s",
              application_path(), (int)getpid(), c->ctx->frontend,
              c->role == SSA_ROLE_CLIENT ? "client" : "server", peer ? peer : "-",
              c->role == SSA_ROLE_SERVER ? (c->sni ? c->sni : "-")
@@ -118,6 +118,7 @@ void ssa_audit_connection(ssa_conn *c, ssa_status outcome)
              c->verify_enforced || c->verify_result != SSA_V_OK
                  ? q(ssa_verify_result_string(c->verify_result), q1, sizeof q1)
                  : "not-requested",
-             outcome == SSA_OK ? "ok" : "refused", q(outcome == SSA_OK ? NULL : c->error, q2, sizeof q2));
+             outcome == SSA_OK ? "ok" : "refused", q(outcome == SSA_OK ? NULL : c->error, q2, sizeof q2),
+             c->handshake_done && ssa_conn_resumed(c) ? "yes" : "no");
     audit_emit(c->ctx->policy, line);
 }
