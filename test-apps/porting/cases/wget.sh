@@ -16,6 +16,14 @@
 #   noverify-expired     the same to an expired leaf from the trusted CA
 #   tls1.0-refused       --secure-protocol=TLSv1 to a TLS 1.0-only server:
 #                        refused
+#   big-get-sha256       16 MiB from a real nginx (system libssl), intact
+#   secure-protocol-floor  --secure-protocol=TLSv1_1 (a minimum in wget):
+#                        clamped to policy's TLS 1.2 (audited), connects
+#   noverify-wronghost, noverify-untrusted   --no-check-certificate to a
+#                        name the certificate lacks, and to an unknown CA:
+#                        refused with policy's reason
+#   profile-tls1.3       a profile for wget (min 1.3) refuses a TLS 1.2-only
+#                        server that curl, without a profile, still reaches
 #
 # wget sets X509_V_FLAG_PARTIAL_CHAIN through SSL_CTX_set1_param; the
 # drop-in refuses that flag (it would weaken verification) and audits it.
@@ -97,9 +105,69 @@ fi
 run_wget tls10 --secure-protocol=TLSv1 --ca-certificate "$pki/ca.crt" "https://localhost:$tls10_port/"
 if [ "$rc" -ne 0 ] && ! [ -s "$tmp/tls10.out" ] \
    && audit_has 'app=[^ ]*wget .*event=connection .*outcome=refused'; then
-  result wget tls1.0-refused ok "refused (exit $rc); audit: $(grep 'app=[^ ]*wget .*outcome=refused' "$tmp/audit.log" | tail -1 | sed 's/.*error=//')"
+  result wget tls1.0-refused ok "refused (exit $rc); audit: $(grep 'app=[^ ]*wget .*outcome=refused' "$tmp/audit.log" | tail -1 | sed 's/.*error=//; s/ resumed=.*//')"
 else
   result wget tls1.0-refused FAIL "exit $rc"
+fi
+
+# Against a real nginx (system libssl): a large body, the other bad
+# certificates, the TLS floor and a per-application profile.
+# shellcheck source=../https-peer.sh
+. "$here/https-peer.sh"
+start_https_peer good "$pki/good-chain.pem" "$pki/good.key" || exit 1
+url=https://localhost:$port
+make_file "$tmp/good/www/big" 16
+run_wget big --ca-certificate "$pki/ca.crt" "$url/files/big"
+if [ "$rc" -eq 0 ] && [ "$(sha "$tmp/big.out")" = "$(sha "$tmp/good/www/big")" ]; then
+  result wget big-get-sha256 ok "16 MiB, sha256 matches"
+else
+  result wget big-get-sha256 FAIL "exit $rc, $(wc -c <"$tmp/big.out") bytes"
+fi
+
+# wget's TLSv1_1 is a minimum (SSL_CTX_set_min_proto_version): below
+# policy's floor, so it is clamped to TLS 1.2 and the connection goes on.
+run_wget proto11 --secure-protocol=TLSv1_1 --ca-certificate "$pki/ca.crt" "$url/tls"
+if [ "$rc" -eq 0 ] && [[ $(cut -d' ' -f1 "$tmp/proto11.out") == TLSv1.[23] ]] \
+   && audit_has 'app=[^ ]*wget .*event=policy detail="clamped: min_protocol'; then
+  result wget secure-protocol-floor ok "--secure-protocol=TLSv1_1 clamped (audited); got $(cut -d' ' -f1,2 "$tmp/proto11.out")"
+else
+  result wget secure-protocol-floor FAIL "exit $rc: $(cat "$tmp/proto11.out")"
+fi
+
+start_https_peer untrusted "$pki/untrusted-chain.pem" "$pki/untrusted.key" || exit 1
+untrusted=$port
+start_https_peer wronghost "$pki/wronghost-chain.pem" "$pki/wronghost.key" || exit 1
+run_wget wronghost --no-check-certificate "https://localhost:$port/tls"
+if [ "$rc" -ne 0 ] && ! [ -s "$tmp/wronghost.out" ] && reason 'hostname mismatch' wronghost; then
+  result wget noverify-wronghost ok "refused (exit $rc); hostname mismatch (SSA policy requires verification)"
+else
+  result wget noverify-wronghost FAIL "exit $rc, or no policy reason"
+fi
+run_wget untrusted --no-check-certificate "https://localhost:$untrusted/tls"
+if [ "$rc" -ne 0 ] && ! [ -s "$tmp/untrusted.out" ] \
+   && reason 'self-signed certificate in certificate chain|unable to get local issuer certificate' untrusted; then
+  result wget noverify-untrusted ok "refused (exit $rc); untrusted root (SSA policy requires verification)"
+else
+  result wget noverify-untrusted FAIL "exit $rc, or no policy reason"
+fi
+
+# A profile for wget only: at least TLS 1.3; a TLS 1.2-only server is
+# refused to wget and still served to curl (no profile).
+start_https_peer tls12 "$pki/good-chain.pem" "$pki/good.key" TLSv1.2 || exit 1
+wget_real=$(readlink -f "$wget_bin")
+cat >"$tmp/ssa.conf" <<CONF
+default: { trust_store = "$pki/ca.crt"; audit = "$tmp/audit.log"; };
+profiles = ( { application = "$wget_real"; min_protocol = "1.3"; } );
+CONF
+run_wget prof13 "https://localhost:$port/tls"
+wget_rc=$rc
+env "${APP_ENV[@]}" timeout 30 curl -sS --cacert "$pki/ca.crt" -o "$tmp/prof13-curl.out" "https://localhost:$port/tls"
+curl_rc=$?
+if [ "$wget_rc" -ne 0 ] && [ "$curl_rc" -eq 0 ] && [ "$(cut -d' ' -f1 "$tmp/prof13-curl.out")" = TLSv1.2 ] \
+   && [ "$(grep "app=$wget_real .*event=connection" "$tmp/audit.log" | tail -1 | grep -c 'outcome=refused')" = 1 ]; then
+  result wget profile-tls1.3 ok "wget's profile refuses TLS 1.2 (exit $wget_rc); curl (no profile) got TLSv1.2"
+else
+  result wget profile-tls1.3 FAIL "wget exit $wget_rc, curl exit $curl_rc"
 fi
 
 [ "$failures" -eq 0 ] || { show_audit; exit 1; }
