@@ -37,6 +37,41 @@ static ERR_STRING_DATA reason_table[] = {
     R(COMPAT_R_POLICY_REFUSED, "refused by SSA policy"),
     R(COMPAT_R_PROTOCOL_FAILURE, "TLS protocol failure"),
     R(COMPAT_R_CORE_FAILURE, "SSA core failure"),
+    /* A fatal alert from the peer: OpenSSL's reason is the alert's code
+     * plus SSL_AD_REASON_OFFSET, and its text names the alert. */
+    R(SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE, "sslv3 alert unexpected message"),
+    R(SSL_R_SSLV3_ALERT_BAD_RECORD_MAC, "sslv3 alert bad record mac"),
+    R(SSL_R_TLSV1_ALERT_DECRYPTION_FAILED, "tlsv1 alert decryption failed"),
+    R(SSL_R_TLSV1_ALERT_RECORD_OVERFLOW, "tlsv1 alert record overflow"),
+    R(SSL_R_SSLV3_ALERT_DECOMPRESSION_FAILURE, "sslv3 alert decompression failure"),
+    R(SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE, "sslv3 alert handshake failure"),
+    R(SSL_R_SSLV3_ALERT_NO_CERTIFICATE, "sslv3 alert no certificate"),
+    R(SSL_R_SSLV3_ALERT_BAD_CERTIFICATE, "sslv3 alert bad certificate"),
+    R(SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE, "sslv3 alert unsupported certificate"),
+    R(SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED, "sslv3 alert certificate revoked"),
+    R(SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED, "sslv3 alert certificate expired"),
+    R(SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN, "sslv3 alert certificate unknown"),
+    R(SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER, "sslv3 alert illegal parameter"),
+    R(SSL_R_TLSV1_ALERT_UNKNOWN_CA, "tlsv1 alert unknown ca"),
+    R(SSL_R_TLSV1_ALERT_ACCESS_DENIED, "tlsv1 alert access denied"),
+    R(SSL_R_TLSV1_ALERT_DECODE_ERROR, "tlsv1 alert decode error"),
+    R(SSL_R_TLSV1_ALERT_DECRYPT_ERROR, "tlsv1 alert decrypt error"),
+    R(SSL_R_TLSV1_ALERT_EXPORT_RESTRICTION, "tlsv1 alert export restriction"),
+    R(SSL_R_TLSV1_ALERT_PROTOCOL_VERSION, "tlsv1 alert protocol version"),
+    R(SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY, "tlsv1 alert insufficient security"),
+    R(SSL_R_TLSV1_ALERT_INTERNAL_ERROR, "tlsv1 alert internal error"),
+    R(SSL_R_TLSV1_ALERT_INAPPROPRIATE_FALLBACK, "tlsv1 alert inappropriate fallback"),
+    R(SSL_R_TLSV1_ALERT_USER_CANCELLED, "tlsv1 alert user cancelled"),
+    R(SSL_R_TLSV1_ALERT_NO_RENEGOTIATION, "tlsv1 alert no renegotiation"),
+    R(SSL_R_TLSV13_ALERT_MISSING_EXTENSION, "tlsv13 alert missing extension"),
+    R(SSL_R_TLSV1_UNSUPPORTED_EXTENSION, "tlsv1 unsupported extension"),
+    R(SSL_R_TLSV1_CERTIFICATE_UNOBTAINABLE, "tlsv1 certificate unobtainable"),
+    R(SSL_R_TLSV1_UNRECOGNIZED_NAME, "tlsv1 unrecognized name"),
+    R(SSL_R_TLSV1_BAD_CERTIFICATE_STATUS_RESPONSE, "tlsv1 bad certificate status response"),
+    R(SSL_R_TLSV1_BAD_CERTIFICATE_HASH_VALUE, "tlsv1 bad certificate hash value"),
+    R(SSL_R_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY, "tlsv1 alert unknown psk identity"),
+    R(SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED, "tlsv13 alert certificate required"),
+    R(SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL, "tlsv1 alert no application protocol"),
     {0, NULL},
 };
 
@@ -72,7 +107,10 @@ static int reason_for(const SSL *s, ssa_status st)
     switch (st) {
     case SSA_ERR_VERIFY: return SSL_R_CERTIFICATE_VERIFY_FAILED;
     case SSA_ERR_POLICY: return COMPAT_R_POLICY_REFUSED;
-    case SSA_ERR_PROTOCOL: return COMPAT_R_PROTOCOL_FAILURE;
+    case SSA_ERR_PROTOCOL:
+        return s->conn && ssa_conn_peer_alert(s->conn) >= 0
+                   ? SSL_AD_REASON_OFFSET + ssa_conn_peer_alert(s->conn)
+                   : COMPAT_R_PROTOCOL_FAILURE;
     case SSA_ERR_NOMEM: return ERR_R_MALLOC_FAILURE;
     case SSA_ERR_SYSCALL:
         /* EOF without close_notify: OpenSSL 3 calls it an SSL error unless

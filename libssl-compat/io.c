@@ -57,10 +57,18 @@ int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)
     return data_call(s, NULL, buf, NULL, num, written, __func__);
 }
 
-/* The int forms: bytes, 0 for a clean EOF, -1 otherwise. */
-static int as_int(SSL *s, int ok, size_t n)
+/* The int forms: bytes, 0 for a clean EOF, -1 otherwise -- except that a
+ * read or peek ended by a fatal alert from the peer returns 0 (with
+ * SSL_ERROR_SSL), as OpenSSL's record layer does; applications such as
+ * ncat take that 0 as the end of the stream. */
+static int as_int(SSL *s, int ok, size_t n, bool reading)
 {
-    return ok ? (int)n : (s->last == SSA_EOF ? 0 : -1);
+    if (ok)
+        return (int)n;
+    if (s->last == SSA_EOF)
+        return 0;
+    return reading && s->conn && ssa_conn_handshake_done(s->conn)
+                   && ssa_conn_peer_alert(s->conn) >= 0 ? 0 : -1;
 }
 
 int SSL_read(SSL *s, void *buf, int num)
@@ -71,7 +79,7 @@ int SSL_read(SSL *s, void *buf, int num)
         return -1;
     }
     int ok = SSL_read_ex(s, buf, (size_t)num, &n); /* before n is read */
-    return as_int(s, ok, n);
+    return as_int(s, ok, n, true);
 }
 
 int SSL_peek(SSL *s, void *buf, int num)
@@ -82,7 +90,7 @@ int SSL_peek(SSL *s, void *buf, int num)
         return -1;
     }
     int ok = SSL_peek_ex(s, buf, (size_t)num, &n); /* before n is read */
-    return as_int(s, ok, n);
+    return as_int(s, ok, n, true);
 }
 
 int SSL_write(SSL *s, const void *buf, int num)
@@ -93,7 +101,7 @@ int SSL_write(SSL *s, const void *buf, int num)
         return -1;
     }
     int ok = SSL_write_ex(s, buf, (size_t)num, &n); /* before n is read */
-    return as_int(s, ok, n);
+    return as_int(s, ok, n, false);
 }
 
 int SSL_pending(const SSL *s)
@@ -109,7 +117,12 @@ int SSL_has_pending(const SSL *s) { return SSL_pending(s) > 0; }
  * SSL_get_error for WANT_* or failure. */
 int SSL_shutdown(SSL *s)
 {
-    if (!s->conn || !ssa_conn_handshake_done(s->conn)) {
+    /* A connection that failed is back "in init" for OpenSSL (its state
+     * machine's error state): no close_notify follows a fatal error. An
+     * EOF the application chose to tolerate is not one. */
+    bool failed = s->conn && ssa_conn_failure(s->conn) != SSA_OK
+                  && tolerate_eof(s, ssa_conn_failure(s->conn)) != SSA_EOF;
+    if (!s->conn || !ssa_conn_handshake_done(s->conn) || failed) {
         COMPAT_ERR(s->conn ? SSL_R_SHUTDOWN_WHILE_IN_INIT : SSL_R_UNINITIALIZED);
         return -1;
     }

@@ -244,6 +244,8 @@ static ssa_status fail_alert(ssa_conn *c)
     wolfSSL_get_alert_history(c->ssl, &h);
     int code = h.last_rx.code;
     const char *what = wolfSSL_alert_desc_string_long(code);
+    c->peer_alert_received = true;
+    c->peer_alert = code;
     if (code == 70 /* protocol_version */ || code == 40 /* handshake_failure */) {
         ssa_conn_fail(c, SSA_ERR_POLICY,
                       "the peer refused the handshake (%s alert): it supports no protocol "

@@ -54,6 +54,16 @@ bool ssa_conn_peer_closed(const ssa_conn *c)
     return c->ssl && (wolfSSL_get_shutdown(c->ssl) & WOLFSSL_RECEIVED_SHUTDOWN);
 }
 
+ssa_status ssa_conn_failure(const ssa_conn *c)
+{
+    return c->failed;
+}
+
+int ssa_conn_peer_alert(const ssa_conn *c)
+{
+    return c->peer_alert_received ? c->peer_alert : -1;
+}
+
 bool ssa_conn_sent_close(const ssa_conn *c)
 {
     return c->ssl && (wolfSSL_get_shutdown(c->ssl) & WOLFSSL_SENT_SHUTDOWN);

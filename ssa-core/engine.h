@@ -68,6 +68,8 @@ struct ssa_conn {
     void *io_arg;
     int last_errno;
     bool transport_eof;
+    bool peer_alert_received;   /* failed on a fatal alert from the peer */
+    int peer_alert;             /* its code */
     char *hostname;              /* client: SNI + verified name */
     char *verify_name;           /* client: verified name when set apart */
     char *peer_address;

@@ -404,6 +404,11 @@ SSA_API const char *ssa_conn_error(const ssa_conn *c);
 SSA_API int ssa_conn_errno(const ssa_conn *c);
 SSA_API bool ssa_conn_peer_closed(const ssa_conn *c);   /* close_notify received */
 SSA_API bool ssa_conn_sent_close(const ssa_conn *c);
+/* The fatal alert the peer sent (its RFC 8446 code), or -1: the connection
+ * failed for another reason, or has not failed. */
+SSA_API int ssa_conn_peer_alert(const ssa_conn *c);
+/* The sticky failure of the connection, or SSA_OK while it has none. */
+SSA_API ssa_status ssa_conn_failure(const ssa_conn *c);
 
 SSA_API void ssa_conn_set_user(ssa_conn *c, void *user);
 SSA_API void *ssa_conn_user(const ssa_conn *c);

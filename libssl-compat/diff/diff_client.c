@@ -5,7 +5,12 @@
  * echoed data, and the SSL_shutdown sequence. run-diff.sh runs it under the
  * system's libssl and under ours and compares the outputs.
  *
- *   diff_client PORT CA_FILE HOST
+ *   diff_client PORT CA_FILE HOST [halfclose]
+ *
+ * halfclose: after the echo, end our side of the TCP stream (no
+ * close_notify, as ncat does at the end of its input) and read what the
+ * server answers -- s_server sends a fatal alert, which SSL_read reports
+ * as 0 with SSL_ERROR_SSL and the alert's reason on the queue.
  *
  * The server pins the version and cipher (run-diff.sh), so that neither
  * side's preference order nor the administrator's policy decides them.
@@ -91,10 +96,11 @@ static void print_connection(SSL *ssl)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: diff_client PORT CA_FILE HOST\n");
+    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "halfclose") == 0)) {
+        fprintf(stderr, "usage: diff_client PORT CA_FILE HOST [halfclose]\n");
         return 2;
     }
+    int halfclose = argc == 5;
     int port = atoi(argv[1]);
     const char *ca = argv[2], *host = argv[3];
 
@@ -137,6 +143,10 @@ int main(int argc, char **argv)
         read_line(ssl, line, sizeof line);
         printf("echo=%s", line);
         printf("pending=%d\n", SSL_pending(ssl));
+        if (halfclose) {
+            shutdown(fd, SHUT_WR);
+            read_line(ssl, line, sizeof line);
+        }
     }
 
     /* Our close_notify first (0: sent, the peer's not yet seen), then wait

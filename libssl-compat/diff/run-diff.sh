@@ -17,6 +17,8 @@
 #   client-wronghost     certificate for another name: verify result 62
 #   client-untrusted     certificate from another root: verify result 19
 #   client-expired       expired certificate: verify result 10
+#   client-halfclose-*   TCP half-close after the echo: the server's fatal
+#                        alert as SSL_read reports it (0, SSL_ERROR_SSL)
 # The last three fail under both libraries for the same reason: the
 # application asked for verification, so policy and application agree.
 set -euo pipefail
@@ -156,6 +158,8 @@ check client-tls12 "$(server good "$tls12")" diff_client "$pki/roots.pem" localh
 check client-wronghost "$(server wronghost "$tls13")" diff_client "$pki/roots.pem" localhost
 check client-untrusted "$(server untrusted "$tls13")" diff_client "$pki/roots.pem" localhost
 check client-expired "$(server expired "$tls13")" diff_client "$pki/roots.pem" localhost
+check client-halfclose-tls12 "$(server good "$tls12")" diff_client "$pki/roots.pem" localhost halfclose
+check client-halfclose-tls13 "$(server good "$tls13")" diff_client "$pki/roots.pem" localhost halfclose
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"

@@ -188,7 +188,7 @@ start_server tls10 -tls1 -cipher 'ALL:@SECLEVEL=0' \
   -cert "$pki/good.crt" -cert_chain "$pki/int.crt" -key "$pki/good.key" || exit 1
 run_irssi tls10 "$port" yes "/quit should-not-get-here"
 if wait_for 30 irssi_audit 'outcome=refused error=.*SSA policy allows'; then
-  result irssi tls1.0-refused ok "refused; audit: $(grep 'app=[^ ]*irssi .*outcome=refused' "$tmp/audit.log" | tail -1 | sed 's/.*error=//')"
+  result irssi tls1.0-refused ok "refused; audit: $(grep 'app=[^ ]*irssi .*outcome=refused' "$tmp/audit.log" | tail -1 | sed 's/.*error=//; s/ resumed=.*//')"
 else
   result irssi tls1.0-refused FAIL "no refusal; irssi: $(pane tls10)"
 fi
