@@ -144,10 +144,13 @@ void compat_err(int reason, const char *func, const char *fmt, ...)
 void compat_err_status(const SSL *s, ssa_status st, const char *func);
 void compat_load_strings(void);
 
-/* Our reasons where OpenSSL has none. */
-#define COMPAT_R_POLICY_REFUSED 1100
-#define COMPAT_R_PROTOCOL_FAILURE 1101
-#define COMPAT_R_CORE_FAILURE 1102
+/* Our reasons where OpenSSL has none: above OpenSSL's own numbers and above
+ * the range of received alerts (SSL_AD_REASON_OFFSET + 0..255). */
+#define COMPAT_R_POLICY_REFUSED 1400
+#define COMPAT_R_PROTOCOL_FAILURE 1401
+#define COMPAT_R_CORE_FAILURE 1402
+_Static_assert(COMPAT_R_POLICY_REFUSED > SSL_AD_REASON_OFFSET + 255,
+               "our reasons must not collide with OpenSSL's alert reasons");
 
 /* ssl_ctx.c */
 int compat_request_copy(compat_request *dst, const compat_request *src);
