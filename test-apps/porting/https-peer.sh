@@ -4,7 +4,6 @@
 # reference here, not the subject; the server cases run nginx over the
 # drop-in themselves).
 #
-#   free_port                  prints a TCP port nobody listens on now
 #   start_https_peer NAME CERT KEY [PROTOCOLS [EXTRA_SERVER_DIRECTIVES]]
 #                              nginx in $tmp/NAME serving, over TLS 1.2/1.3
 #                              (or PROTOCOLS, nginx's spelling) with
@@ -17,10 +16,6 @@
 #                              sets $port; stopped by peers_cleanup
 #   make_file PATH MIB         PATH filled with MIB MiB of random bytes
 #   sha() FILE                 its sha256, hex
-
-free_port() {
-  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 make_file() {
   head -c "$(($2 * 1024 * 1024))" /dev/urandom >"$1"

@@ -10,6 +10,8 @@
 #   start_www_server NAME ARGS...   the same with -www (an HTTP GET is
 #                         answered with an HTML status page)
 #   result APP CASE ok|FAIL DETAIL   one RESULT line; FAIL counts in $failures
+#   free_port             prints a TCP port nobody listens on now (for
+#                         servers that cannot report the port they got)
 #   audit_has REGEX       the audit log has a matching line
 #   show_audit            the audit log, for a failure's context
 
@@ -73,6 +75,10 @@ result() {
   shift 3
   echo "RESULT $app $case $status $*"
   [ "$status" = ok ] || failures=$((failures + 1))
+}
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 audit_has() { grep -qE "$1" "$tmp/audit.log" 2>/dev/null; }

@@ -14,8 +14,12 @@
 #   audit-connection     the audit log has irssi's connection line
 #   noverify-selfsigned  tls_verify = no to a self-signed server: refused,
 #                        the audit says why
-#   noverify-expired     the same to an expired leaf from the trusted CA
+#   noverify-expired, noverify-wronghost, noverify-untrusted   the same to
+#                        an expired leaf, a leaf for another name, and a leaf
+#                        from an unknown CA
 #   tls1.0-refused       a TLS 1.0-only server: refused
+#   profile-tls1.3       a profile for irssi (min_protocol 1.3) refuses a
+#                        TLS 1.2-only server
 set -uo pipefail
 libdir=${1:?usage: irssi.sh LIBDIR REPO}
 repo=${2:?usage: irssi.sh LIBDIR REPO}
@@ -50,9 +54,6 @@ wait_for() {
   return 1
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # ---- the IRC server: ngircd with TLS only, in the foreground
 irc_port=$(free_port)
@@ -161,29 +162,26 @@ else
   result irssi audit-connection FAIL "no connection line for irssi: it did not run on the drop-in"
 fi
 
-# 2. Told not to verify: policy verifies anyway. The peers are s_server
-# (the handshake is refused before any IRC is spoken).
-start_server selfsigned -cert "$pki/selfsigned.crt" -key "$pki/selfsigned.key" || exit 1
-run_irssi selfsigned "$port" no "/quit should-not-get-here"
-if wait_for 30 irssi_audit 'outcome=refused error="certificate verify failed: self-signed certificate.*SSA policy requires verification'; then
-  result irssi noverify-selfsigned ok "tls_verify=no, refused; audit: self-signed certificate (SSA policy requires verification)"
-else
-  result irssi noverify-selfsigned FAIL "no refusal with policy's reason; irssi: $(pane selfsigned)"
-fi
-echo "  irssi pane: $(pane selfsigned)"
-stop_irssi selfsigned
+# 2. Told not to verify (tls_verify = no): policy verifies anyway. The
+# peers are s_server (the handshake is refused before any IRC is spoken);
+# the self-signed and untrusted leaves come alone, the others with the test
+# intermediate.
+for flaw in selfsigned:'self-signed certificate' expired:'certificate has expired' \
+            wronghost:'hostname mismatch' \
+            untrusted:'unable to get local issuer certificate|self-signed certificate in certificate chain'; do
+  name=${flaw%%:*} reason=${flaw#*:} chain=()
+  case $name in selfsigned | untrusted) ;; *) chain=(-cert_chain "$pki/int.crt") ;; esac
+  start_server "$name" -cert "$pki/$name.crt" "${chain[@]}" -key "$pki/$name.key" || exit 1
+  run_irssi "$name" "$port" no "/quit should-not-get-here"
+  if wait_for 30 irssi_audit "outcome=refused error=\"certificate verify failed: ($reason).*SSA policy requires verification"; then
+    result irssi "noverify-$name" ok "tls_verify=no, refused; audit: $(grep -oE "($reason)" "$tmp/audit.log" | tail -1) (SSA policy requires verification)"
+  else
+    result irssi "noverify-$name" FAIL "no refusal with policy's reason; irssi: $(pane "$name")"
+  fi
+  echo "  irssi pane: $(pane "$name")"
+  stop_irssi "$name"
+done
 
-start_server expired -cert "$pki/expired.crt" -cert_chain "$pki/int.crt" -key "$pki/expired.key" || exit 1
-run_irssi expired "$port" no "/quit should-not-get-here"
-if wait_for 30 irssi_audit 'outcome=refused error="certificate verify failed: certificate has expired.*SSA policy requires verification'; then
-  result irssi noverify-expired ok "tls_verify=no, refused; audit: certificate has expired (SSA policy requires verification)"
-else
-  result irssi noverify-expired FAIL "no refusal with policy's reason; irssi: $(pane expired)"
-fi
-echo "  irssi pane: $(pane expired)"
-stop_irssi expired
-
-# 3. TLS 1.0 is below policy's minimum.
 start_server tls10 -tls1 -cipher 'ALL:@SECLEVEL=0' \
   -cert "$pki/good.crt" -cert_chain "$pki/int.crt" -key "$pki/good.key" || exit 1
 run_irssi tls10 "$port" yes "/quit should-not-get-here"
@@ -194,6 +192,25 @@ else
 fi
 echo "  irssi pane: $(pane tls10)"
 stop_irssi tls10
+
+# A profile for irssi alone (min_protocol 1.3): a TLS 1.2-only server is
+# refused. run_irssi passes SSA_CONF explicitly (tmux does not inherit it).
+start_server tls12 -tls1_2 -cert "$pki/good.crt" -cert_chain "$pki/int.crt" -key "$pki/good.key" || exit 1
+irssi_real=$(readlink -f "$irssi_bin")
+cat >"$tmp/profile.conf" <<CONF
+default: { trust_store = "$pki/ca.crt"; audit = "$tmp/audit.log"; };
+profiles = ( { application = "$irssi_real"; min_protocol = "1.3"; } );
+CONF
+policy=$SSA_CONF
+SSA_CONF=$tmp/profile.conf
+run_irssi profile13 "$port" yes "/quit should-not-get-here"
+SSA_CONF=$policy
+if wait_for 30 irssi_audit 'outcome=refused error=.*SSA policy allows \(TLSv1.3..TLSv1.3'; then
+  result irssi profile-tls1.3 ok "a profile for irssi (min 1.3) refuses a TLS 1.2-only server"
+else
+  result irssi profile-tls1.3 FAIL "no refusal; irssi: $(pane profile13)"
+fi
+stop_irssi profile13
 
 [ "$failures" -eq 0 ] || { show_audit; exit 1; }
 exit 0
