@@ -37,6 +37,11 @@ static ssize_t bio_rd(void *arg, void *buf, size_t len, int *err_out)
     SSL *s = arg;
     errno = 0;
     int n = BIO_read(s->rbio, buf, len > INT_MAX ? INT_MAX : (int)len);
+    /* The application's BIO may have just filled the X509_STORE (curl's
+     * read method loads its CA file on its first call, before it returns
+     * the server's reply): the engine must have those anchors before it
+     * sees the certificate these bytes carry. */
+    compat_hand_late_anchors(s);
     return bio_result(s->rbio, n, true, err_out);
 }
 

@@ -117,8 +117,9 @@ struct ssl_st {
     bool shutdown_sent;
     STACK_OF(X509) *peer_chain; /* SSL_get_peer_cert_chain: made once, owned */
     CRYPTO_EX_DATA ex_data;
-    int core_anchors;           /* store certificates its ssa_ctx got */
-    STACK_OF(X509) *late_chain; /* peer chain, for the late-anchor check */
+    int core_anchors;           /* store certificates its connection has:
+                                 * its ssa_ctx's, or handed to the
+                                 * connection itself (ssl.c) */
     SSL_SESSION *session;       /* set (to resume) or, once captured, current */
     bool session_captured;      /* this connection's session was exported */
 };
@@ -166,6 +167,10 @@ ssa_status compat_effective(const compat_request *rq, bool server, ssa_settings 
 ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role, int *anchors);
 /* How many certificates an X509_STORE holds (0 for NULL). */
 int compat_store_certs(X509_STORE *store);
+/* Each certificate of `store` (may be NULL) as DER to fn, under the store's
+ * lock, until fn fails; *count says how many there were. */
+typedef ssa_status (*compat_der_fn)(void *arg, const unsigned char *der, size_t len);
+ssa_status compat_store_each_der(X509_STORE *store, compat_der_fn fn, void *arg, int *count);
 /* The request as the core sees it: options folded into versions etc. */
 void compat_request_effective(const compat_request *rq, ssa_request *out);
 
@@ -174,6 +179,13 @@ ssa_status compat_bio_attach(SSL *s);
 
 /* ssl.c: create the ssa_conn if needed; 1 on success, 0 with an error. */
 int compat_ssl_start(SSL *s, int reason_if_no_role);
+/* Certificates that reached the X509_STORE after this connection's core
+ * context was built (curl loads its CA file once its ClientHello is out)
+ * go to the connection before the peer's certificate is examined: they
+ * replace policy's store for it, as they would have at the context
+ * (DESIGN.md section 4). Called before each handshake step and after each
+ * read from the rbio. */
+void compat_hand_late_anchors(SSL *s);
 
 /* session.c: hand a set session to the new connection (before its
  * handshake); capture the connection's session after a handshake or a

@@ -64,7 +64,6 @@ void SSL_free(SSL *s)
     BIO_free_all(s->rbio);
     compat_request_clear(&s->rq);
     sk_X509_pop_free(s->peer_chain, X509_free);
-    sk_X509_pop_free(s->late_chain, X509_free);
     SSL_SESSION_free(s->session);
     OPENSSL_free(s->sni);
     OPENSSL_free(s->verify_host);
@@ -118,10 +117,35 @@ static ssa_status hand_over(SSL *s)
     return st;
 }
 
+static ssa_status conn_anchor(void *conn, const unsigned char *der, size_t len)
+{
+    ssa_status st = ssa_conn_trust_der(conn, der, len);
+    return st == SSA_ERR_ARG ? SSA_OK : st; /* not an anchor: left out */
+}
+
+/* Nothing once the handshake is done (this runs on every read); counting
+ * the store is all it costs otherwise when nothing is new. */
+void compat_hand_late_anchors(SSL *s)
+{
+    if (!s->conn || ssa_conn_handshake_done(s->conn))
+        return;
+    int in_store = compat_store_certs(s->ctx->store);
+    if (in_store <= s->core_anchors)
+        return;
+    int n = 0;
+    /* Refused by policy (audited by the core) or too late: the core's
+     * verdict against the store it has stands, and is not asked again. */
+    ssa_status st = compat_store_each_der(s->ctx->store, conn_anchor, s->conn, &n);
+    if (st == SSA_OK || st == SSA_ERR_POLICY || st == SSA_ERR_STATE)
+        s->core_anchors = in_store;
+}
+
 int compat_ssl_start(SSL *s, int reason_if_no_role)
 {
-    if (s->conn)
+    if (s->conn) {
+        compat_hand_late_anchors(s);
         return 1;
+    }
     if (s->role < 0) {
         COMPAT_ERR(reason_if_no_role);
         return 0;
@@ -293,35 +317,6 @@ int SSL_get_ex_data_X509_STORE_CTX_idx(void)
     return store_ctx_idx;
 }
 
-/* Anchors that reached the X509_STORE after this connection's core context
- * was built (curl loads its CA file only once the ClientHello is out) are
- * not the core's: the core verified against what it had (policy's store),
- * and here libcrypto checks the same chain against the application's
- * store. A chain must then pass both, which is stricter than either; the
- * next connection gets a core context built with these anchors (they
- * replace policy's store then, DESIGN.md section 4). Certificates arrive
- * top first, leaf last. Returns an X509_V_ERR_* code. */
-static int late_anchor_check(SSL *s, int depth, X509 *x)
-{
-    if (!s->late_chain && !(s->late_chain = sk_X509_new_null()))
-        return X509_V_ERR_OUT_OF_MEM;
-    if (depth > 0) {
-        if (!X509_up_ref(x) || !sk_X509_push(s->late_chain, x))
-            return X509_V_ERR_OUT_OF_MEM;
-        return X509_V_OK;
-    }
-    X509_STORE_CTX *sc = X509_STORE_CTX_new();
-    int result = X509_V_ERR_UNSPECIFIED;
-    if (sc && X509_STORE_CTX_init(sc, s->ctx->store, x, s->late_chain)) {
-        X509_STORE_CTX_set_default(sc, s->role == SSA_ROLE_CLIENT ? "ssl_server" : "ssl_client");
-        result = X509_verify_cert(sc) == 1 ? X509_V_OK : X509_STORE_CTX_get_error(sc);
-    }
-    X509_STORE_CTX_free(sc);
-    sk_X509_pop_free(s->late_chain, X509_free);
-    s->late_chain = NULL;
-    return result;
-}
-
 /* The application's callback sees a real X509_STORE_CTX for each
  * certificate, leaf last, with the core's verdict. Its answer can only make
  * things stricter: the core ignores an attempt to turn a failure into OK. */
@@ -330,24 +325,11 @@ int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der
 {
     SSL *s = ssa_conn_user(c);
     (void)arg;
-    /* Where policy refuses application anchors, late ones are refused too:
-     * the core's verdict against the administrator's store is final. */
-    bool late = s && s->ctx->store && ssa_ctx_policy(ssa_conn_ctx(c))->app_trust_anchors
-                && compat_store_certs(s->ctx->store) > s->core_anchors;
-    if (!s || (!s->rq.verify_cb && !late))
+    if (!s || !s->rq.verify_cb)
         return pre;
     X509 *x = d2i_X509(NULL, &der, (long)len);
     if (!x)
         return X509_V_ERR_UNSPECIFIED;
-    if (late) {
-        int v = late_anchor_check(s, depth, x);
-        if (pre == X509_V_OK)
-            pre = v;
-    }
-    if (!s->rq.verify_cb) {
-        X509_free(x);
-        return pre;
-    }
     X509_STORE_CTX *sc = X509_STORE_CTX_new();
     int result = X509_V_ERR_UNSPECIFIED;
     if (sc && X509_STORE_CTX_init(sc, s->ctx->store, x, NULL)) {

@@ -715,6 +715,40 @@ int compat_store_certs(X509_STORE *store)
     return n;
 }
 
+ssa_status compat_store_each_der(X509_STORE *store, compat_der_fn fn, void *arg, int *count)
+{
+    *count = 0;
+    if (!store)
+        return SSA_OK;
+    ssa_status st = SSA_OK;
+    X509_STORE_lock(store);
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+    for (int i = 0; i < sk_X509_OBJECT_num(objs) && st == SSA_OK; i++) {
+        X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        if (!x)
+            continue;
+        unsigned char *der = NULL;
+        int n = i2d_X509(x, &der);
+        ++*count;
+        st = n > 0 ? fn(arg, der, (size_t)n) : SSA_ERR_NOMEM;
+        OPENSSL_free(der);
+    }
+    X509_STORE_unlock(store);
+    return st;
+}
+
+/* A certificate the core cannot take as an anchor (an expired root from
+ * the system bundle, as ncat loads it: libcrypto keeps those, the core
+ * refuses them) is left out rather than failing the whole context: no
+ * chain could verify to it anyway, and leaving an anchor out only narrows
+ * trust. Policy may forbid application anchors: the core refuses them
+ * (and audits it) and the administrator's store stays. */
+static ssa_status ctx_anchor(void *core, const unsigned char *der, size_t len)
+{
+    ssa_status st = ssa_ctx_trust_der(core, der, len);
+    return st == SSA_ERR_POLICY || st == SSA_ERR_ARG ? SSA_OK : st;
+}
+
 static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, int *anchors)
 {
     ssa_status st = SSA_OK;
@@ -726,27 +760,9 @@ static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, int *anchors)
     for (size_t i = 0; i < ctx->n_trust_dirs && st == SSA_OK; i++)
         if ((st = ssa_ctx_trust_dir(core, ctx->trust_dirs[i])) == SSA_ERR_POLICY)
             st = SSA_OK;
-    /* Certificates in the X509_STORE, however they got there, as DER. */
-    if (ctx->store)
-        X509_STORE_lock(ctx->store);
-    STACK_OF(X509_OBJECT) *objs = ctx->store ? X509_STORE_get0_objects(ctx->store) : NULL;
-    for (int i = 0; i < sk_X509_OBJECT_num(objs) && st == SSA_OK; i++) {
-        X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
-        unsigned char *der = NULL;
-        int n = x ? i2d_X509(x, &der) : 0;
-        *anchors += x != NULL;
-        /* A certificate the core cannot take as an anchor (an expired root
-         * from the system bundle, as ncat loads it: libcrypto keeps those,
-         * the core refuses them) is left out rather than failing the whole
-         * context: no chain could verify to it anyway, and leaving an
-         * anchor out only narrows trust. */
-        if (n > 0 && ((st = ssa_ctx_trust_der(core, der, (size_t)n)) == SSA_ERR_POLICY
-                      || st == SSA_ERR_ARG))
-            st = SSA_OK;
-        OPENSSL_free(der);
-    }
-    if (ctx->store)
-        X509_STORE_unlock(ctx->store);
+    /* Certificates in the X509_STORE, however they got there. */
+    if (st == SSA_OK)
+        st = compat_store_each_der(ctx->store, ctx_anchor, core, anchors);
     /* Refused by policy: audited by the core, nothing for the queue. */
     if (st == SSA_OK && ctx->keylog_cb
         && (st = ssa_ctx_set_keylog_hook(core, keylog_hook, ctx)) == SSA_ERR_POLICY)

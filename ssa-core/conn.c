@@ -37,7 +37,8 @@ void ssa_conn_free(ssa_conn *c)
     if (!c)
         return;
     if (c->ssl)
-        wolfSSL_free(c->ssl);
+        wolfSSL_free(c->ssl); /* and attached anchors with it */
+    ssa_conn_free_anchors(c);
     if (c->session)
         wolfSSL_SESSION_free(c->session);
     free(c->hostname);
@@ -209,6 +210,7 @@ static ssa_status conn_start(ssa_conn *c)
         return SSA_ERR_NOMEM;
     }
     wolfSSL_set_ex_data(c->ssl, ssa_engine_conn_slot(), c);
+    ssa_conn_attach_anchors(c);
     if (c->custom_settings &&
         (st = ssa_settings_apply_conn(&c->settings, c->ssl, err, sizeof err)) != SSA_OK) {
         ssa_conn_fail(c, st, "%s", err);

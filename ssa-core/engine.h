@@ -82,6 +82,12 @@ struct ssa_conn {
     ssa_status failed;           /* sticky, SSA_OK while healthy */
     int verify_result;           /* first failure seen, ssa_verify_result */
     bool verify_enforced;        /* policy or app required verification */
+    bool verify_started;         /* the peer's first certificate was examined */
+    /* Anchors for this connection only (conn_anchors.c): owned here until
+     * attached to `ssl`, by wolfSSL after. */
+    WOLFSSL_X509_STORE *anchors;
+    bool anchors_attached;
+    bool anchors_refused;        /* audited once */
     bool no_peer_certificate;    /* the peer sent an empty Certificate */
     bool in_sni_hook;            /* ssa_conn_switch_ctx is allowed only here */
     char error[256];
@@ -128,5 +134,9 @@ void ssa_audit_connection(ssa_conn *c, ssa_status outcome);
 /* engine.c: wolfSSL_Init once per process; the ex_data slot for conns. */
 void ssa_engine_init(void);
 int ssa_engine_conn_slot(void);
+
+/* conn_anchors.c */
+void ssa_conn_attach_anchors(ssa_conn *c);
+void ssa_conn_free_anchors(ssa_conn *c);
 
 #endif

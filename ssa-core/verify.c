@@ -192,6 +192,7 @@ int ssa_verify_callback(int preverify, WOLFSSL_X509_STORE_CTX *store)
     ssa_conn *c = ssl ? ssa_conn_from_wolf(ssl) : NULL;
     if (!c)
         return 0; /* fail closed: a handshake we do not know */
+    c->verify_started = true; /* too late for ssa_conn_trust_der now */
     int depth = store->error_depth;
     WOLFSSL_X509 *x = store->current_cert;
     if (!peer_sent_certificate(store, x))

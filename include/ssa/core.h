@@ -361,6 +361,14 @@ SSA_API ssa_status ssa_conn_set_hostname(ssa_conn *c, const char *name);
 SSA_API ssa_status ssa_conn_set_peer_address(ssa_conn *c, const char *addr);
 /* Name to verify when it differs from the SNI name. */
 SSA_API ssa_status ssa_conn_set_verify_name(ssa_conn *c, const char *name);
+/* A trust anchor (DER) for this connection only, for applications that
+ * bring their CA certificates once the handshake has begun: the
+ * connection's anchors replace its context's store, with every other
+ * check of policy unchanged. Accepted until the peer's first certificate
+ * is examined (else SSA_ERR_STATE), only where policy allows application
+ * anchors (else SSA_ERR_POLICY, audited); SSA_ERR_ARG for a certificate
+ * that cannot be an anchor. */
+SSA_API ssa_status ssa_conn_trust_der(ssa_conn *c, const unsigned char *der, size_t len);
 /* Server, from inside the SNI hook only (SSA_ERR_STATE elsewhere): switch to
  * another server context. As OpenSSL's SSL_set_SSL_CTX, the certificate and
  * the ALPN/verify hooks come from it; versions, suites and verify mode stay

@@ -29,6 +29,9 @@
 #   profile-private-ca   a profile giving curl a private CA as trust store:
 #                        curl verifies the server, wget (system store) is
 #                        refused
+#   cacert-private-ca    policy's store is the system's; --cacert ca.crt
+#                        verifies the server (curl loads it only after its
+#                        ClientHello), --cacert other-ca.crt is refused
 #   audit-per-connection one audit line for each connection curl made here
 set -uo pipefail
 libdir=${1:?usage: curl.sh LIBDIR REPO}
@@ -218,9 +221,24 @@ else
   result curl profile-private-ca FAIL "curl exit $curl_rc; wget exit $rc"
 fi
 
+# The usual way to reach a private server: policy's store is the system's,
+# the user brings the private CA with --cacert (which curl loads only once
+# its ClientHello is out). The CA replaces the store for that connection.
+cat >"$tmp/ssa.conf" <<CONF
+default: { trust_store = "/etc/ssl/certs/ca-certificates.crt"; audit = "$tmp/audit.log"; };
+CONF
+run_curl cacert --cacert "$pki/ca.crt" "$url/tls"
+cacert_rc=$rc
+run_curl cacert-other --cacert "$pki/other-ca.crt" "$url/tls"
+if [ "$cacert_rc" -eq 0 ] && [[ $(cat "$tmp/cacert.out") == TLSv1.[23]* ]] && [ "$rc" -eq 60 ]; then
+  result curl cacert-private-ca ok "system store in policy: --cacert ca.crt verifies; --cacert other-ca.crt refused"
+else
+  result curl cacert-private-ca FAIL "--cacert ca.crt: exit $cacert_rc; --cacert other-ca.crt: exit $rc (want 0 and 60)"
+fi
+
 # Every connection curl made above has its line (big, post, h2, reuse: 1
-# each; resume: 2 each; 3 ciphers; floor; 3 -k; 2 profiles).
-want=16
+# each; resume: 2 each; 3 ciphers; floor; 3 -k; 2 profiles; 2 --cacert).
+want=18
 got=$(connections)
 if [ "$got" -eq "$want" ]; then
   result curl audit-per-connection ok "$got connection lines for $want connections"
