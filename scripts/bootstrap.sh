@@ -48,6 +48,9 @@ packages=(
   # own services are kept from starting at install, see below); python3 for
   # its ssl module as client and server.
   nginx-light lighttpd lighttpd-mod-openssl python3
+  # ss (iproute2): the server cases wait for a listening socket without
+  # connecting to it.
+  iproute2
 )
 src_list=/etc/apt/sources.list.d/ssa-deb-src.sources
 
