@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what SSA needs to build and test on Debian 12 (bookworm), then build
-# the wolfSSL cache (build/wolfssl) so that CMake finds it, and wget over
-# OpenSSL (build/wget) for the porting suite.
+# the wolfSSL and libconfig caches (build/wolfssl, build/libconfig) so that
+# CMake finds them, and wget over OpenSSL (build/wget) for the porting suite.
 #
 #   scripts/bootstrap.sh        (as root; a no-op when everything is in place)
 #
@@ -25,7 +25,8 @@ packages=(
   # command (test PKI, reference peers), and its man pages (the drop-in's
   # reference for what each function must do).
   libssl-dev openssl libssl-doc
-  # libconfig for the policy file; Check for the unit tests.
+  # libconfig for the policy file (the fallback when its source package cannot be
+  # had: scripts/build-libconfig.sh builds it static); Check for the unit tests.
   libconfig-dev check
   # A system trust store (default policy trust_store).
   ca-certificates
@@ -164,6 +165,9 @@ fi
 # stamp matches). CMake's configure step uses the same directory.
 say "wolfSSL: scripts/build-wolfssl.sh build/wolfssl"
 scripts/build-wolfssl.sh build/wolfssl || die "building wolfSSL failed (exit $?)"
+# libconfig, static and PIC for our shared libraries, cached the same way.
+say "libconfig: scripts/build-libconfig.sh build/libconfig"
+scripts/build-libconfig.sh build/libconfig || die "building libconfig failed (exit $?)"
 # wget over OpenSSL for the porting suite (cases/wget.sh), cached the same way.
 say "wget: scripts/build-wget.sh build/wget"
 scripts/build-wget.sh build/wget || die "building wget failed (exit $?)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build and run every test twice: an optimised build (build/) and an
-# AddressSanitizer + UBSan build (build-asan/). Both share the wolfSSL cache in
-# build/wolfssl. A build failure stops at once; failing tests do not stop the
-# sanitizer pass, but the script exits non-zero if any test failed.
+# AddressSanitizer + UBSan build (build-asan/). Both share the wolfSSL and
+# libconfig caches in build/wolfssl and build/libconfig. A build failure
+# stops at once; failing tests do not stop the sanitizer pass, but the script
+# exits non-zero if any test failed.
 #
 #   scripts/test.sh
 #
@@ -26,7 +27,7 @@ ctest --test-dir build --output-on-failure || failed+=("build/")
 
 step "configure build-asan/ (AddressSanitizer, UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSSA_SANITIZE=ON \
-  -DSSA_WOLFSSL_DIR="$repo/build/wolfssl"
+  -DSSA_WOLFSSL_DIR="$repo/build/wolfssl" -DSSA_LIBCONFIG_DIR="$repo/build/libconfig"
 step "build build-asan/"
 cmake --build build-asan -j "$jobs"
 step "test build-asan/"
