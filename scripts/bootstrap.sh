@@ -50,8 +50,8 @@ packages=(
   # its ssl module as client and server.
   nginx-light lighttpd lighttpd-mod-openssl python3
   # ss (iproute2): the server cases wait for a listening socket without
-  # connecting to it.
-  iproute2
+  # connecting to it; /usr/bin/time (time): scripts/bench-dropin.sh's peak RSS.
+  iproute2 time
 )
 src_list=/etc/apt/sources.list.d/ssa-deb-src.sources
 
