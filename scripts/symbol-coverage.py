@@ -34,7 +34,7 @@ import sys
 GCOV_LINE = re.compile(r'^\s*([0-9]+|#####|=====|-)\*?:\s*([0-9]+):(.*)$')
 GCOV_FUNC = re.compile(r'^function (\S+) called ([0-9]+) ')
 GCOV_CALL = re.compile(r'^call\s+[0-9]+ (?:returned ([0-9]+)|never executed)')
-OBJDUMP_LINE = re.compile(r'^(/\S+):([0-9]+)(?: \(discriminator [0-9]+\))?$')
+OBJDUMP_LINE = re.compile(r'^(\S+\.[A-Za-z]+):([0-9]+)(?: \(discriminator [0-9]+\))?$')
 OBJDUMP_CALL = re.compile(r'\s(?:call|jmp)\s+[0-9a-f]+ <([A-Za-z_][A-Za-z0-9_]*)(?:@plt)?>$')
 
 
@@ -105,19 +105,26 @@ def internal_call_sites(so, exported):
     sites = collections.defaultdict(set)
     where = None
     for text in out.splitlines():
+        if text.endswith('>:'):
+            where = None  # a new function: no line known yet
+            continue
         m = OBJDUMP_LINE.match(text)
         if m:
             where = (os.path.realpath(m.group(1)), int(m.group(2)))
             continue
         m = OBJDUMP_CALL.search(text)
-        if m and m.group(1) in exported and where is not None:
-            sites[m.group(1)].add(where)
+        if m and m.group(1) in exported:
+            # No line information (built without -g): an unknown site, which
+            # may account for every call.
+            sites[m.group(1)].add(where or ('', 0))
     return sites
 
 
 def mentions(site, name, cache={}):
     """How many calls to NAME are written on the source line (at least 1)."""
     path, line = site
+    if not path:
+        return 1
     if path not in cache:
         try:
             with open(path, encoding='utf-8', errors='replace') as f:
@@ -129,9 +136,22 @@ def mentions(site, name, cache={}):
     return max(1, len(re.findall(r'\b%s\s*\(' % re.escape(name), text)))
 
 
+def site_runs(site, count, line_calls):
+    """The most times the call site can have run; the function's whole count
+    when gcov has no such line (a path written differently: by file name)."""
+    if site in line_calls:
+        return line_calls[site]
+    if not site[0]:
+        return count
+    same_name = [k for k in line_calls
+                 if k[1] == site[1] and os.path.basename(k[0]) == os.path.basename(site[0])]
+    return line_calls[same_name[0]] if len(same_name) == 1 else count
+
+
 def external_calls(name, count, sites, line_calls):
     """Entry count less the most the library's own call sites can account for."""
-    bound = sum(mentions(s, name) * line_calls.get(s, count) for s in sites.get(name, ()))
+    bound = sum(mentions(s, name) * site_runs(s, count, line_calls)
+                for s in sites.get(name, ()))
     return count - bound
 
 
@@ -211,6 +231,8 @@ def main(argv):
             state, note = status(name)
             states[state] += 1
             notes[state].append(name + (' (%s)' % note if note else ''))
+            if note and state == 'exercised':
+                notes['alias'].append('%s (%s)' % (name, note))
         # The application's own porting case: which of its imports were
         # called from outside while it alone ran.
         own = outside_by_phase.get('porting.' + app)
@@ -235,6 +257,9 @@ def main(argv):
         notes = lacking[app]
         parts = [(s, notes[s]) for s in ('never', 'internal-only', 'no-counter', 'data',
                                            'not-exported') if notes[s]]
+        if notes['alias']:
+            # One counter for both names: the calls may all have gone to the other.
+            parts.append(('exercised, counted with the function it aliases', notes['alias']))
         own = outside_by_phase.get('porting.' + app)
         if own is not None:
             # Exercised by the tests, but not while this application ran.
