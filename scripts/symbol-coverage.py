@@ -155,142 +155,158 @@ def external_calls(name, count, sites, line_calls):
     return count - bound
 
 
-def main(argv):
-    strict = '--strict' in argv
-    args = [a for a in argv if a != '--strict']
-    if len(args) < 3:
-        sys.exit(__doc__)
-    so, refs, phase_files = args[0], args[1], args[2:]
+class Coverage:
+    """The counts of every phase, and what they say about one symbol."""
 
-    exported = exported_symbols(so)
-    aliases = same_address_names(so)
-    sites = internal_call_sites(so, exported)
+    def __init__(self, so, phase_files):
+        self.exported = exported_symbols(so)
+        self.aliases = same_address_names(so)
+        sites = internal_call_sites(so, self.exported)
+        self.total = collections.Counter()     # entry counts
+        self.outside = collections.Counter()   # calls beyond the internal bound
+        self.counted = set()                   # functions that have a counter
+        self.by_phase = {}                     # phase -> called from outside
+        for path in phase_files:
+            funcs, line_calls = parse_gcov(path)
+            self.counted.update(funcs)
+            called = set()
+            for name, count in funcs.items():
+                if name not in self.exported or count == 0:
+                    continue
+                self.total[name] += count
+                ext = external_calls(name, count, sites, line_calls)
+                if ext > 0:
+                    self.outside[name] += ext
+                    called.add(name)
+            self.by_phase[os.path.basename(path)[:-len('.gcov')]] = called
 
-    # Per phase: which exported functions were called from outside.
-    total = collections.Counter()
-    outside = collections.Counter()
-    outside_by_phase = {}
-    for path in phase_files:
-        phase = os.path.basename(path)[:-len('.gcov')]
-        funcs, line_calls = parse_gcov(path)
-        called = set()
-        for name, count in funcs.items():
-            if name not in exported or count == 0:
-                continue
-            total[name] += count
-            ext = external_calls(name, count, sites, line_calls)
-            if ext > 0:
-                outside[name] += ext
-                called.add(name)
-        outside_by_phase[phase] = called
-    counted = set(parse_names(phase_files))
-
-    def counter_of(name):
+    def counter_of(self, name):
         """The function whose counter counts NAME's calls (an alias's target)."""
-        if name in counted or name not in exported:
+        if name in self.counted or name not in self.exported:
             return name
-        addr = exported[name][1]
-        others = sorted(n for n in aliases.get(addr, ()) if n != name and n in counted)
+        addr = self.exported[name][1]
+        others = sorted(n for n in self.aliases.get(addr, ())
+                        if n != name and n in self.counted)
         return others[0] if others else name
 
-    def status(name):
-        if name not in exported:
+    def status(self, name):
+        """(state, note): the states of the module's header; note names an alias's target."""
+        if name not in self.exported:
             return 'not-exported', ''
-        if exported[name][0] not in 'TtWi':
+        if self.exported[name][0] not in 'TtWi':
             return 'data', ''
-        target = counter_of(name)
+        target = self.counter_of(name)
         note = '' if target == name else 'alias of ' + target
-        if target not in counted:
+        if target not in self.counted:
             return 'no-counter', note
-        if outside[target] > 0:
+        if self.outside[target] > 0:
             return 'exercised', note
-        if total[target] > 0:
+        if self.total[target] > 0:
             return 'internal-only', note
         return 'never', note
 
-    apps = sorted(f[:-4] for f in os.listdir(refs) if f.endswith('.txt'))
-    imports = {}
-    for app in apps:
-        with open(os.path.join(refs, app + '.txt')) as f:
-            imports[app] = sorted({l.strip() for l in f if l.strip() and not l.startswith('#')})
-    imports['union'] = sorted(set().union(*imports.values()))
+    def own_case(self, app):
+        """Names the application's own porting case called, or None without one."""
+        return self.by_phase.get('porting.' + app)
 
-    print('libssl.so.3: %s (%d exported symbols)' % (so, len(exported)))
-    print('phases: %s' % ', '.join(sorted(outside_by_phase)))
-    print()
+
+def read_imports(refs):
+    """app -> its sorted imports, plus 'union'."""
+    imports = {}
+    for name in sorted(os.listdir(refs)):
+        if name.endswith('.txt'):
+            with open(os.path.join(refs, name)) as f:
+                imports[name[:-4]] = sorted({l.strip() for l in f
+                                             if l.strip() and not l.startswith('#')})
+    imports['union'] = sorted(set().union(*imports.values()))
+    return imports
+
+
+def classify(cov, names):
+    """state -> names in that state; 'alias' lists exercised aliases."""
+    groups = collections.defaultdict(list)
+    for name in names:
+        state, note = cov.status(name)
+        groups[state].append(name + (' (%s)' % note if note else ''))
+        if note and state == 'exercised':
+            groups['alias'].append('%s (%s)' % (name, note))
+    return groups
+
+
+def print_table(cov, imports):
     row = '%-12s %7s %8s %9s %8s %5s %5s %5s  %s'
     print(row % ('app', 'imports', 'exported', 'exercised', 'internal', 'never', 'data',
                  'other', 'own case'))
     print(row % ('-' * 12, '-' * 7, '-' * 8, '-' * 9, '-' * 8, '-' * 5, '-' * 5, '-' * 5,
                  '-' * 8))
-    lacking = {}
-    for app in apps + ['union']:
-        states = collections.Counter()
-        notes = collections.defaultdict(list)
-        for name in imports[app]:
-            state, note = status(name)
-            states[state] += 1
-            notes[state].append(name + (' (%s)' % note if note else ''))
-            if note and state == 'exercised':
-                notes['alias'].append('%s (%s)' % (name, note))
-        # The application's own porting case: which of its imports were
-        # called from outside while it alone ran.
-        own = outside_by_phase.get('porting.' + app)
+    for app, names in imports.items():
+        groups = classify(cov, names)
+        own = cov.own_case(app)
         own_text = '-' if own is None else '%d/%d' % (
-            len([n for n in imports[app] if counter_of(n) in own]),
-            len(imports[app]))
+            len([n for n in names if cov.counter_of(n) in own]), len(names))
         if app == 'union':
             print(row % (('-' * 12,) + ('',) * 8))
-        print(row % (app, len(imports[app]), len(imports[app]) - states['not-exported'],
-                     states['exercised'], states['internal-only'], states['never'],
-                     states['data'], states['no-counter'], own_text))
-        lacking[app] = notes
-        if app == 'union':
-            unproven = len(imports[app]) - states['exercised']
-
+        print(row % (app, len(names), len(names) - len(groups['not-exported']),
+                     len(groups['exercised']), len(groups['internal-only']),
+                     len(groups['never']), len(groups['data']), len(groups['no-counter']),
+                     own_text))
     print()
     print('exercised: called from outside the library at least once; internal: called,')
-    print('but possibly only by the library itself; own case: imports exercised while')
-    print("that application's porting case ran ('-': no case). Counts are lower bounds:")
-    print('a process killed by a signal writes no counts.')
-    for app in apps + ['union']:
-        notes = lacking[app]
-        parts = [(s, notes[s]) for s in ('never', 'internal-only', 'no-counter', 'data',
-                                           'not-exported') if notes[s]]
-        if notes['alias']:
+    print('but possibly only by the library itself; other: an exported function with no')
+    print("counter; own case: imports exercised while that application's porting case ran")
+    print("('-': no case). Counts are lower bounds: a process killed by a signal writes none.")
+
+
+def print_lists(cov, imports):
+    for app, names in imports.items():
+        groups = classify(cov, names)
+        parts = [(s, groups[s]) for s in ('never', 'internal-only', 'no-counter', 'data',
+                                            'not-exported') if groups[s]]
+        if groups['alias']:
             # One counter for both names: the calls may all have gone to the other.
-            parts.append(('exercised, counted with the function it aliases', notes['alias']))
-        own = outside_by_phase.get('porting.' + app)
+            parts.append(('exercised, counted with the function it aliases', groups['alias']))
+        own = cov.own_case(app)
         if own is not None:
-            # Exercised by the tests, but not while this application ran.
-            others = [n for n in imports[app]
-                      if status(n)[0] == 'exercised' and counter_of(n) not in own]
+            others = [n for n in names
+                      if cov.status(n)[0] == 'exercised' and cov.counter_of(n) not in own]
             if others:
                 parts.append(('exercised by other tests, not by its own case', others))
         if not parts:
             print('\n%s: every import exercised' % app)
             continue
         print('\n%s:' % app)
-        for state, names in parts:
-            print('  %s (%d):' % (state, len(names)))
-            print(wrap(names, '    '))
+        for state, group in parts:
+            print('  %s (%d):' % (state, len(group)))
+            print(wrap(group, '    '))
 
-    unused = sorted(n for n in exported if n not in imports['union'] and status(n)[0] != 'exercised'
-                    and status(n)[0] != 'data')
+    unused = [n for n in sorted(cov.exported) if n not in imports['union']
+              and cov.status(n)[0] not in ('exercised', 'data')]
     if unused:
-        print('\nExported, imported by none of the applications, not exercised (%d):' % len(unused))
-        print(wrap(['%s (%s)' % (n, status(n)[0]) for n in unused], '  '))
+        print('\nExported, imported by none of the applications, not exercised (%d):'
+              % len(unused))
+        print(wrap(['%s (%s)' % (n, cov.status(n)[0]) for n in unused], '  '))
 
+
+def main(argv):
+    strict = '--strict' in argv
+    args = [a for a in argv if a != '--strict']
+    if len(args) < 3:
+        sys.exit(__doc__)
+    so, refs, phase_files = args[0], args[1], args[2:]
+    cov = Coverage(so, phase_files)
+    imports = read_imports(refs)
+
+    print('libssl.so.3: %s (%d exported symbols)' % (so, len(cov.exported)))
+    print('phases: %s' % ', '.join(sorted(cov.by_phase)))
+    print()
+    print_table(cov, imports)
+    print_lists(cov, imports)
+
+    unproven = len(imports['union']) - len(classify(cov, imports['union'])['exercised'])
     if strict and unproven:
         print('\n--strict: %d imported symbol(s) not exercised' % unproven, file=sys.stderr)
         return 1
     return 0
-
-
-def parse_names(phase_files):
-    """Every function gcov has a counter for, called or not."""
-    for path in phase_files:
-        yield from parse_gcov(path)[0]
 
 
 def wrap(names, indent, width=100):
