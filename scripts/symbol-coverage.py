@@ -206,8 +206,12 @@ class Coverage:
         return 'never', note
 
     def own_case(self, app):
-        """Names the application's own porting case called, or None without one."""
-        return self.by_phase.get('porting.' + app)
+        """Names the application's own porting case called, or None without one
+        (python3-ssl's case may be cases/python3.sh)."""
+        for case in (app, app.split('-')[0]):
+            if 'porting.' + case in self.by_phase:
+                return self.by_phase['porting.' + case]
+        return None
 
 
 def read_imports(refs):
