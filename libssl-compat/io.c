@@ -10,11 +10,16 @@
 
 #include <limits.h>
 
+/* The peer's transport ended without close_notify. */
+static bool unexpected_eof(const SSL *s, ssa_status st)
+{
+    return st == SSA_ERR_SYSCALL && s->conn && ssa_conn_errno(s->conn) == 0;
+}
+
 /* EOF without close_notify is a clean EOF when the application said so. */
 static ssa_status tolerate_eof(const SSL *s, ssa_status st)
 {
-    if (st == SSA_ERR_SYSCALL && ssa_conn_errno(s->conn) == 0
-        && (s->rq.options & SSL_OP_IGNORE_UNEXPECTED_EOF))
+    if (unexpected_eof(s, st) && (s->rq.options & SSL_OP_IGNORE_UNEXPECTED_EOF))
         return SSA_EOF;
     return st;
 }
@@ -28,6 +33,9 @@ static int data_call(SSL *s, read_fn rd, const void *wbuf, void *rbuf, size_t nu
     *done = 0;
     if (!compat_ssl_start(s, SSL_R_UNINITIALIZED))
         return 0;
+    /* The mode may change between calls, on the SSL or (before SSL_new) on
+     * its context. */
+    ssa_conn_set_partial_write(s->conn, s->rq.mode & SSL_MODE_ENABLE_PARTIAL_WRITE);
     ssa_status st = rd ? rd(s->conn, rbuf, num, done) : ssa_conn_write(s->conn, wbuf, num, done);
     st = tolerate_eof(s, st);
     /* A write interrupted after some records went out reports them, as
@@ -58,17 +66,19 @@ int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)
 }
 
 /* The int forms: bytes, 0 for a clean EOF, -1 otherwise -- except that a
- * read or peek ended by a fatal alert from the peer returns 0 (with
- * SSL_ERROR_SSL), as OpenSSL's record layer does; applications such as
- * ncat take that 0 as the end of the stream. */
+ * read or peek ended by a fatal alert from the peer, or by the end of the
+ * transport without close_notify, returns 0 (with SSL_ERROR_SSL), as
+ * OpenSSL's record layer does; applications such as ncat take that 0 as
+ * the end of the stream. */
 static int as_int(SSL *s, int ok, size_t n, bool reading)
 {
     if (ok)
         return (int)n;
     if (s->last == SSA_EOF)
         return 0;
-    return reading && s->conn && ssa_conn_handshake_done(s->conn)
-                   && ssa_conn_peer_alert(s->conn) >= 0 ? 0 : -1;
+    bool ended = s->conn && ssa_conn_handshake_done(s->conn)
+                 && (ssa_conn_peer_alert(s->conn) >= 0 || unexpected_eof(s, s->last));
+    return reading && ended ? 0 : -1;
 }
 
 int SSL_read(SSL *s, void *buf, int num)
@@ -140,8 +150,11 @@ int SSL_get_shutdown(const SSL *s)
 {
     if (!s->conn)
         return 0;
+    /* An EOF the application tolerates counts as the peer's close_notify. */
+    bool received = ssa_conn_peer_closed(s->conn)
+                    || tolerate_eof(s, ssa_conn_failure(s->conn)) == SSA_EOF;
     return (ssa_conn_sent_close(s->conn) ? SSL_SENT_SHUTDOWN : 0)
-           | (ssa_conn_peer_closed(s->conn) ? SSL_RECEIVED_SHUTDOWN : 0);
+           | (received ? SSL_RECEIVED_SHUTDOWN : 0);
 }
 
 int SSL_get_error(const SSL *s, int ret)

@@ -422,12 +422,25 @@ ssa_status ssa_conn_write(ssa_conn *c, const void *buf, size_t len, size_t *nwri
         return SSA_ERR_STATE; /* as OpenSSL: no data after our close_notify */
     const unsigned char *p = buf;
     while (*nwritten < len) {
-        int n = wolfSSL_write(c->ssl, p + *nwritten, clamp_len(len - *nwritten));
+        /* One record's worth at a time in partial mode. A write the
+         * transport stops half-way is kept by the engine and finished by the
+         * caller's retry with the same data, as OpenSSL requires. */
+        size_t left = len - *nwritten;
+        if (c->partial_write && left > SSA_RECORD_PLAINTEXT_MAX)
+            left = SSA_RECORD_PLAINTEXT_MAX;
+        int n = wolfSSL_write(c->ssl, p + *nwritten, clamp_len(left));
         if (n <= 0)
             return conn_failure(c, n, "write");
         *nwritten += (size_t)n;
+        if (c->partial_write)
+            break;
     }
     return SSA_OK;
+}
+
+void ssa_conn_set_partial_write(ssa_conn *c, bool on)
+{
+    c->partial_write = on;
 }
 
 size_t ssa_conn_pending(const ssa_conn *c)

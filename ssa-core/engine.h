@@ -83,6 +83,7 @@ struct ssa_conn {
     int verify_result;           /* first failure seen, ssa_verify_result */
     bool verify_enforced;        /* policy or app required verification */
     bool verify_started;         /* the peer's first certificate was examined */
+    bool partial_write;          /* ssa_conn_set_partial_write */
     /* Anchors for this connection only (conn_anchors.c): owned here until
      * attached to `ssl`, by wolfSSL after. */
     WOLFSSL_X509_STORE *anchors;
@@ -134,6 +135,9 @@ void ssa_audit_connection(ssa_conn *c, ssa_status outcome);
 /* engine.c: wolfSSL_Init once per process; the ex_data slot for conns. */
 void ssa_engine_init(void);
 int ssa_engine_conn_slot(void);
+
+/* The most plaintext one TLS record carries (RFC 8446 section 5.1). */
+#define SSA_RECORD_PLAINTEXT_MAX 16384u
 
 /* conn_anchors.c */
 void ssa_conn_attach_anchors(ssa_conn *c);

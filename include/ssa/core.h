@@ -379,6 +379,10 @@ SSA_API ssa_status ssa_conn_handshake(ssa_conn *c);
 SSA_API ssa_status ssa_conn_read(ssa_conn *c, void *buf, size_t len, size_t *nread);
 SSA_API ssa_status ssa_conn_peek(ssa_conn *c, void *buf, size_t len, size_t *nread);
 SSA_API ssa_status ssa_conn_write(ssa_conn *c, const void *buf, size_t len, size_t *nwritten);
+/* Partial writes (OpenSSL's SSL_MODE_ENABLE_PARTIAL_WRITE): ssa_conn_write
+ * returns once one record went out, with what it carried, instead of going
+ * on until all of `len` did. Off by default. */
+SSA_API void ssa_conn_set_partial_write(ssa_conn *c, bool on);
 /* Decrypted bytes buffered inside the engine. */
 SSA_API size_t ssa_conn_pending(const ssa_conn *c);
 /* Send close_notify; SSA_OK once sent. With wait_peer, SSA_OK only once the

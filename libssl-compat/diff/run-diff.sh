@@ -12,6 +12,11 @@
 # version and cipher pinned so that neither library's preference order nor
 # the policy picks them):
 #   errors               diff_errors: failing and state-reading calls, no network
+#   io-states-tls13/12   diff_io_states: client and server in one process over
+#                        a BIO pair: read/write/peek returns and SSL_get_error
+#                        (WANT_READ, WANT_WRITE, ZERO_RETURN, SSL), partial
+#                        writes, pending, shutdown flags, EOF without
+#                        close_notify with and without IGNORE_UNEXPECTED_EOF
 #   client-tls13         diff_client against a TLS 1.3 server, good chain
 #   client-tls12         the same, TLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256
 #   client-wronghost     certificate for another name: verify result 62
@@ -153,6 +158,8 @@ tls13="-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256"
 tls12="-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256"
 
 check errors "" diff_errors "$pki"
+check io-states-tls13 "" diff_io_states "$pki" tls1.3
+check io-states-tls12 "" diff_io_states "$pki" tls1.2
 check client-tls13 "$(server good "$tls13")" diff_client "$pki/roots.pem" localhost
 check client-tls12 "$(server good "$tls12")" diff_client "$pki/roots.pem" localhost
 check client-wronghost "$(server wronghost "$tls13")" diff_client "$pki/roots.pem" localhost
