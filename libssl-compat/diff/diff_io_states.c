@@ -13,106 +13,15 @@
  * step prints one line, and run-diff.sh compares the lines under the
  * system's libssl and ours.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
+#include "diff_pair.h"
 
 #define PAIR_BUFFER 20000
-
-static const char *pki_dir;
-
-static const char *pki(const char *name)
-{
-    static char buf[4][4096];
-    static int next;
-    char *p = buf[next++ % 4];
-    snprintf(p, sizeof buf[0], "%s/%s", pki_dir, name);
-    return p;
-}
-
-static void errors(void)
-{
-    unsigned long e = ERR_peek_error();
-    if (e)
-        printf(" queue=%d:%d", ERR_GET_LIB(e), ERR_GET_REASON(e));
-    ERR_clear_error();
-    printf("\n");
-}
 
 /* One call's return and SSL_get_error, on one line. */
 static void show(const char *what, SSL *s, int ret)
 {
     printf("%-40s ret=%d error=%d", what, ret, SSL_get_error(s, ret));
     errors();
-}
-
-typedef struct pair {
-    SSL_CTX *cctx, *sctx;
-    SSL *client, *server;
-    BIO *cbio, *sbio; /* the client's and the server's end */
-} pair;
-
-static void die(const char *what)
-{
-    printf("setup failed: %s\n", what);
-    ERR_print_errors_fp(stdout);
-    exit(1);
-}
-
-static void make_pair(pair *p, int version, long options)
-{
-    memset(p, 0, sizeof *p);
-    p->cctx = SSL_CTX_new(TLS_client_method());
-    p->sctx = SSL_CTX_new(TLS_server_method());
-    if (!p->cctx || !p->sctx)
-        die("SSL_CTX_new");
-    SSL_CTX_set_min_proto_version(p->cctx, version);
-    SSL_CTX_set_max_proto_version(p->cctx, version);
-    SSL_CTX_set_options(p->cctx, options);
-    if (SSL_CTX_load_verify_locations(p->cctx, pki("ca.crt"), NULL) != 1)
-        die("load_verify_locations");
-    SSL_CTX_set_verify(p->cctx, SSL_VERIFY_PEER, NULL);
-    if (SSL_CTX_use_certificate_chain_file(p->sctx, pki("good-chain.pem")) != 1
-        || SSL_CTX_use_PrivateKey_file(p->sctx, pki("good.key"), SSL_FILETYPE_PEM) != 1)
-        die("server certificate");
-    p->client = SSL_new(p->cctx);
-    p->server = SSL_new(p->sctx);
-    if (!BIO_new_bio_pair(&p->cbio, PAIR_BUFFER, &p->sbio, PAIR_BUFFER))
-        die("BIO_new_bio_pair");
-    SSL_set_bio(p->client, p->cbio, p->cbio);
-    SSL_set_bio(p->server, p->sbio, p->sbio);
-    SSL_set_connect_state(p->client);
-    SSL_set_accept_state(p->server);
-    SSL_set_tlsext_host_name(p->client, "localhost");
-    SSL_set1_host(p->client, "localhost");
-}
-
-static void free_pair(pair *p)
-{
-    SSL_free(p->client); /* frees the BIOs */
-    SSL_free(p->server);
-    SSL_CTX_free(p->cctx);
-    SSL_CTX_free(p->sctx);
-}
-
-/* Drive both sides until both are done; print how each ended. */
-static int handshake(pair *p)
-{
-    int c = 0, s = 0;
-    for (int i = 0; i < 100 && (c != 1 || s != 1); i++) {
-        if (c != 1)
-            c = SSL_do_handshake(p->client);
-        if (s != 1)
-            s = SSL_do_handshake(p->server);
-    }
-    printf("handshake client=%d server=%d version=%s verify=%ld\n", c, s,
-           SSL_get_version(p->client), SSL_get_verify_result(p->client));
-    errors();
-    return c == 1 && s == 1;
 }
 
 /* Move everything the server side has for the client (the pair does it by
@@ -223,7 +132,7 @@ int main(int argc, char **argv)
     pair p;
 
     printf("--- data and a clean close\n");
-    make_pair(&p, version, 0);
+    make_pair(&p, version, 0, PAIR_BUFFER);
     if (handshake(&p)) {
         data_states(&p);
         clean_close(&p);
@@ -231,13 +140,13 @@ int main(int argc, char **argv)
     free_pair(&p);
 
     printf("--- the peer's transport ends without close_notify\n");
-    make_pair(&p, version, 0);
+    make_pair(&p, version, 0, PAIR_BUFFER);
     if (handshake(&p))
         truncated(&p, "client read at EOF");
     free_pair(&p);
 
     printf("--- the same with SSL_OP_IGNORE_UNEXPECTED_EOF\n");
-    make_pair(&p, version, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    make_pair(&p, version, SSL_OP_IGNORE_UNEXPECTED_EOF, PAIR_BUFFER);
     if (handshake(&p))
         truncated(&p, "client read at EOF (ignored)");
     free_pair(&p);
