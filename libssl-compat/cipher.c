@@ -142,8 +142,10 @@ static bool same_list(STACK_OF(SSL_CIPHER) *sk, const uint16_t *ids, size_t n)
 /* The suites this connection may use, in preference order, TLS 1.3 first
  * as OpenSSL lists them: the application's lists merged with policy (what
  * the handshake would offer), not what was asked. Owned by the SSL; the
- * same stack comes back while the list stays the same. NULL where policy
- * leaves nothing (the handshake would then fail). */
+ * same stack comes back while the list stays the same. Where policy leaves
+ * nothing (a version range below its floor) the list is empty, not NULL:
+ * callers such as python size their own lists by it. NULL only without
+ * memory. */
 STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s)
 {
     if (!s)
@@ -155,13 +157,11 @@ STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s)
     char err[256];
     if (!eff && compat_effective(&s->rq, server, &merged, err, sizeof err) == SSA_OK)
         eff = &merged;
-    if (!eff)
-        return NULL;
     uint16_t ids[8 + SSA_MAX_SUITES];
     size_t n = 0;
-    for (size_t i = 0; eff->max_version >= SSA_TLS1_3 && i < eff->n_tls13_suites; i++)
+    for (size_t i = 0; eff && eff->max_version >= SSA_TLS1_3 && i < eff->n_tls13_suites; i++)
         ids[n++] = eff->tls13_suites[i];
-    for (size_t i = 0; eff->min_version <= SSA_TLS1_2 && i < eff->n_tls12_suites; i++)
+    for (size_t i = 0; eff && eff->min_version <= SSA_TLS1_2 && i < eff->n_tls12_suites; i++)
         ids[n++] = eff->tls12_suites[i];
     if (same_list(m->ciphers, ids, n))
         return m->ciphers;

@@ -14,6 +14,10 @@
  */
 #include "internal.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,22 +207,49 @@ unsigned long SSL_SESSION_get_ticket_lifetime_hint(const SSL_SESSION *ss)
 
 /* i2d_SSL_SESSION's output is not OpenSSL's ASN.1 SSL_SESSION (the core's
  * session holds the engine's state, not OpenSSL's): a tag, a format
- * version and the length, then the core's blob. Only this library reads it
- * back; d2i_SSL_SESSION refuses anything else, OpenSSL's DER included. */
+ * version and the length, the core's blob, and an HMAC-SHA256 over all of
+ * that under a key made at random once per process.
+ *
+ * Why the MAC: the engine's session parser trusts its input (a crafted
+ * certificate count or length overruns its buffers), so d2i_SSL_SESSION
+ * hands it only bytes that this process produced and that arrived intact.
+ * Anything else (garbage, truncation, OpenSSL's DER, a session saved by
+ * another process) is refused with an error; for a client that only means
+ * a full handshake. python copies every session it hands out this way
+ * (i2d then d2i in one process), which works. */
 static const unsigned char session_tag[4] = {'S', 'S', 'A', 'S'};
-enum { SESSION_FORMAT = 1, SESSION_HEADER = 9 };
+enum { SESSION_FORMAT = 1, SESSION_HEADER = 9, SESSION_MAC = 32 };
+
+static unsigned char mac_key[32];
+static bool mac_key_ok;
+static pthread_once_t mac_key_once = PTHREAD_ONCE_INIT;
+
+static void mac_key_init(void)
+{
+    mac_key_ok = RAND_priv_bytes(mac_key, sizeof mac_key) == 1;
+}
+
+/* HMAC-SHA256 of header and blob; false if no key or libcrypto fails. */
+static bool session_mac(const unsigned char *msg, size_t len, unsigned char out[SESSION_MAC])
+{
+    pthread_once(&mac_key_once, mac_key_init);
+    unsigned int n = 0;
+    return mac_key_ok
+           && HMAC(EVP_sha256(), mac_key, sizeof mac_key, msg, len, out, &n) != NULL
+           && n == SESSION_MAC;
+}
 
 int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
 {
-    if (!ss || ss->len > INT_MAX - SESSION_HEADER) {
+    if (!ss || ss->len > INT_MAX - SESSION_HEADER - SESSION_MAC) {
         COMPAT_ERR(ERR_R_PASSED_INVALID_ARGUMENT);
         return 0;
     }
-    int total = (int)(SESSION_HEADER + ss->len);
+    int total = (int)(SESSION_HEADER + ss->len + SESSION_MAC);
     if (!pp)
         return total;
-    unsigned char *out = *pp;
-    if (!out && !(out = OPENSSL_malloc((size_t)total))) {
+    unsigned char *out = *pp ? *pp : OPENSSL_malloc((size_t)total);
+    if (!out) {
         COMPAT_ERR(ERR_R_MALLOC_FAILURE);
         return 0;
     }
@@ -227,20 +258,32 @@ int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
     for (int i = 0; i < 4; i++)
         out[5 + i] = (unsigned char)(ss->len >> (24 - 8 * i));
     memcpy(out + SESSION_HEADER, ss->blob, ss->len);
+    if (!session_mac(out, SESSION_HEADER + ss->len, out + SESSION_HEADER + ss->len)) {
+        if (!*pp)
+            OPENSSL_free(out);
+        COMPAT_ERR(ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
     /* As OpenSSL's i2d: a caller's buffer is advanced past the output; an
      * allocated one is handed back at its start. */
     *pp = *pp ? out + total : out;
     return total;
 }
 
-/* The blob's length from the header, or 0 if the bytes are not ours. */
-static size_t session_payload_len(const unsigned char *p, long length)
+/* The blob's length if `p` holds an intact session of this process, else
+ * 0. The MAC is checked before any byte of the blob is looked at. */
+static size_t session_check(const unsigned char *p, long length)
 {
-    if (length < SESSION_HEADER || memcmp(p, session_tag, sizeof session_tag) != 0
+    if (length < SESSION_HEADER + SESSION_MAC || memcmp(p, session_tag, sizeof session_tag) != 0
         || p[4] != SESSION_FORMAT)
         return 0;
     size_t n = (size_t)p[5] << 24 | (size_t)p[6] << 16 | (size_t)p[7] << 8 | p[8];
-    return n <= (size_t)length - SESSION_HEADER ? n : 0;
+    unsigned char mac[SESSION_MAC];
+    if (n == 0 || n > (size_t)length - SESSION_HEADER - SESSION_MAC
+        || !session_mac(p, SESSION_HEADER + n, mac)
+        || CRYPTO_memcmp(mac, p + SESSION_HEADER + n, SESSION_MAC) != 0)
+        return 0;
+    return n;
 }
 
 SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
@@ -249,24 +292,24 @@ SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long len
         COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
         return NULL;
     }
-    size_t n = session_payload_len(*pp, length);
+    size_t n = session_check(*pp, length);
     const unsigned char *payload = *pp + SESSION_HEADER;
     ssa_session_facts f;
     size_t used = 0;
-    /* The core parses it once here: a blob it cannot read, or one with
-     * bytes left over, is not a session. */
+    /* Ours and intact; the core must still read all of it, nothing more. */
     if (n == 0 || ssa_session_facts_get(payload, n, &f, &used) != SSA_OK || used != n) {
-        COMPAT_ERR_MSG(SSL_R_BAD_DATA, "not a session saved by this library");
+        COMPAT_ERR_MSG(SSL_R_BAD_DATA, "not a session saved by this process");
         return NULL;
     }
     unsigned char *blob = malloc(n);
+    if (blob)
+        memcpy(blob, payload, n);
     SSL_SESSION *ss = blob ? session_new(blob, n) : NULL;
     if (!ss) {
         COMPAT_ERR(ERR_R_MALLOC_FAILURE);
         return NULL;
     }
-    memcpy(blob, payload, n);
-    *pp = payload + n;
+    *pp = payload + n + SESSION_MAC;
     if (a) {
         SSL_SESSION_free(*a);
         *a = ss;

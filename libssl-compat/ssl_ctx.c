@@ -648,6 +648,13 @@ static int set_list(compat_request *rq, bool server, bool tls13, const char *str
     else if (st != SSA_OK)
         COMPAT_ERR_MSG(SSL_R_NO_CIPHER_MATCH, "%s%s", err,
                        st == SSA_ERR_POLICY ? " (SSA policy)" : "");
+    /* Callers often replace the error with their own words (python:
+     * "No cipher can be selected."): the audit log keeps policy's. */
+    if (st == SSA_ERR_POLICY) {
+        ssa_policy *p = ssa_policy_current();
+        ssa_audit_event(p, COMPAT_FRONTEND, "cipher list \"%.80s\" refused: %s", str, err);
+        ssa_policy_unref(p);
+    }
     return st == SSA_OK;
 }
 
