@@ -139,7 +139,7 @@ run_py import -c 'import ssl; print(ssl.OPENSSL_VERSION); print("".join(l for l 
 if [ "$rc" -eq 0 ] && grep -qF "$(readlink -f "$libdir")/libssl.so.3" "$tmp/import.out"; then
   result python import-ssl ok "_ssl loaded over $(grep -o '[^ ]*libssl.so.3' "$tmp/import.out" | head -1)"
 else
-  result python import-ssl FAIL "exit $rc: $(grep -m1 -E 'Error|error' "$tmp/import.out")"
+  result python import-ssl FAIL "exit $rc: $(grep -m1 -oE '[A-Za-z]*Error: .*' "$tmp/import.out")"
   show_audit
   exit 1
 fi
