@@ -337,7 +337,7 @@ static int late_anchor_check(SSL *s, int depth, X509 *x)
 /* The chain the core verifies, as it goes: certificates arrive top first,
  * leaf (depth 0) last; a new round (TLS 1.3 post-handshake
  * authentication) starts over. SSL_get0_verified_chain reads it. */
-static void remember_verified(SSL *s, int depth, int pre, const unsigned char *der, size_t len)
+static X509 *remember_verified(SSL *s, int depth, int pre, const unsigned char *der, size_t len)
 {
     if (!s->seen_chain || s->seen_chain_done) {
         sk_X509_pop_free(s->seen_chain, X509_free);
@@ -351,11 +351,31 @@ static void remember_verified(SSL *s, int depth, int pre, const unsigned char *d
     if (!x || !s->seen_chain || !sk_X509_push(s->seen_chain, x)) {
         X509_free(x);
         s->seen_chain_ok = false;
-        return;
+        return NULL;
     }
     if (pre != X509_V_OK)
         s->seen_chain_ok = false;
     s->seen_chain_done = depth == 0;
+    return x; /* borrowed: the seen chain owns it */
+}
+
+/* Host-check flags the core's own matching does not already imply (it
+ * never accepts partial wildcards): python sets NO_PARTIAL_WILDCARDS on
+ * every context, and NEVER_CHECK_SUBJECT when hostname_checks_common_name
+ * is off. Where an application asks for such a stricter rule, libcrypto
+ * checks the leaf the core accepted once more, with the application's
+ * flags; it can only turn the verdict into a mismatch. */
+static int host_flags_check(const SSL *s, X509 *leaf)
+{
+    unsigned int flags = X509_VERIFY_PARAM_get_hostflags(s->param)
+                         & ~(unsigned int)X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+    const char *name = s->verify_host ? s->verify_host : X509_VERIFY_PARAM_get0_host(s->param, 0);
+    if (!name)
+        name = s->sni;
+    if (!flags || !leaf || !name)
+        return X509_V_OK;
+    return X509_check_host(leaf, name, 0, flags, NULL) == 1 ? X509_V_OK
+                                                             : X509_V_ERR_HOSTNAME_MISMATCH;
 }
 
 /* The application's callback sees a real X509_STORE_CTX for each
@@ -367,8 +387,9 @@ int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der
     SSL *s = ssa_conn_user(c);
     (void)arg;
     bool late = s && s->ctx->store && compat_store_certs(s->ctx->store) > s->core_anchors;
-    if (s)
-        remember_verified(s, depth, pre, der, len);
+    X509 *seen = s ? remember_verified(s, depth, pre, der, len) : NULL;
+    if (s && depth == 0 && pre == X509_V_OK && (pre = host_flags_check(s, seen)) != X509_V_OK)
+        s->seen_chain_ok = false;
     if (!s || (!s->rq.verify_cb && !late))
         return pre;
     X509 *x = d2i_X509(NULL, &der, (long)len);
@@ -408,12 +429,23 @@ int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der
 ssa_status compat_param_apply(SSL *s)
 {
     unsigned long weak = X509_VERIFY_PARAM_get_flags(s->param) & COMPAT_WEAKENING_VERIFY_FLAGS;
-    if (weak) {
+    /* Stricter checks the core does not make (CRL checking, X509_STRICT,
+     * ...) are not silently dropped: the audit log says so. */
+    unsigned long unenforced = X509_VERIFY_PARAM_get_flags(s->param)
+                               & ~(unsigned long)(COMPAT_WEAKENING_VERIFY_FLAGS
+                                                  | X509_V_FLAG_TRUSTED_FIRST);
+    if (weak)
         X509_VERIFY_PARAM_clear_flags(s->param, weak);
+    if (weak || unenforced) {
         ssa_policy *p = ssa_policy_current();
-        ssa_audit_event(p, COMPAT_FRONTEND,
-                        "verify flags 0x%lx (X509_VERIFY_PARAM) refused: they would weaken "
-                        "certificate verification", weak);
+        if (weak)
+            ssa_audit_event(p, COMPAT_FRONTEND,
+                            "verify flags 0x%lx (X509_VERIFY_PARAM) refused: they would weaken "
+                            "certificate verification", weak);
+        if (unenforced)
+            ssa_audit_event(p, COMPAT_FRONTEND,
+                            "verify flags 0x%lx (X509_VERIFY_PARAM) not enforced: policy's "
+                            "verification applies", unenforced);
         ssa_policy_unref(p);
     }
     const char *host = X509_VERIFY_PARAM_get0_host(s->param, 0);

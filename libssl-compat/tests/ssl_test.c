@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,42 @@ START_TEST(ssl_param_host_checked_flags_clamped)
 }
 END_TEST
 
+/* Host-check flags stricter than the core's matching are honoured: with
+ * python's hostname_checks_common_name = False (NEVER_CHECK_SUBJECT) a
+ * certificate naming its host only in the CN is refused, as by OpenSSL;
+ * without the flag it is accepted, as by OpenSSL. Other unenforced verify
+ * flags are audited. */
+START_TEST(stricter_host_flags_honoured)
+{
+    use_policy(NULL);
+    int port = test_free_port();
+    pid_t server = s_server(port, "cnonly", "int.crt");
+    SSL_CTX *ctx = client_ctx(TLS_client_method());
+    for (int strict = 0; strict < 2; strict++) {
+        SSL *ssl = SSL_new(ctx);
+        X509_VERIFY_PARAM *vpm = SSL_get0_param(ssl);
+        ck_assert_int_eq(X509_VERIFY_PARAM_set1_host(vpm, "cnonly.test", 0), 1);
+        X509_VERIFY_PARAM_set_hostflags(vpm, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS
+                                             | (strict ? X509_CHECK_FLAG_NEVER_CHECK_SUBJECT : 0));
+        if (strict)
+            X509_VERIFY_PARAM_set_flags(vpm, X509_V_FLAG_CRL_CHECK);
+        int fd = test_connect_tcp(port);
+        SSL_set_fd(ssl, fd);
+        SSL_set_tlsext_host_name(ssl, "cnonly.test");
+        int rc = SSL_connect(ssl);
+        ck_assert_int_eq(rc, strict ? -1 : 1);
+        if (strict) {
+            ck_assert_int_eq(SSL_get_verify_result(ssl), X509_V_ERR_HOSTNAME_MISMATCH);
+            ck_assert(audit_says("verify flags 0x4 (X509_VERIFY_PARAM) not enforced"));
+        }
+        ERR_clear_error();
+        close_ssl(ssl);
+    }
+    SSL_CTX_free(ctx);
+    test_stop(server);
+}
+END_TEST
+
 /* TLSv1_method and TLSv1_1_method exist; their contexts are refused at
  * the first handshake (the version is below policy's floor), with policy's
  * reason as the last error; their cipher list is empty, not NULL. */
@@ -334,6 +371,7 @@ static Suite *suite(void)
     tcase_add_test(tc, post_handshake_auth_errors);
     tcase_add_test(tc, set_verify_none_still_verifies);
     tcase_add_test(tc, ssl_param_host_checked_flags_clamped);
+    tcase_add_test(tc, stricter_host_flags_honoured);
     tcase_add_loop_test(tc, old_version_methods_refused, 0, 2);
     tcase_add_test(tc, cipher_list_is_policys);
     tcase_add_test(tc, security_level_and_tickets);
