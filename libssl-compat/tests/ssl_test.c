@@ -201,6 +201,7 @@ START_TEST(set_verify_none_still_verifies)
     ck_assert_msg(strstr(last_reason(), "self-signed certificate (SSA policy requires verification)"),
                   "last reason: %s", last_reason());
     ck_assert_ptr_null(SSL_get0_verified_chain(ssl));
+    ck_assert(audit_says("clamped: verify_peer off refused"));
     ERR_clear_error();
     close_ssl(ssl);
     SSL_CTX_free(ctx);
@@ -297,6 +298,7 @@ START_TEST(old_version_methods_refused)
     ck_assert_msg(strstr(last_reason(), "refused by SSA policy: ")
                       && strstr(last_reason(), "min_protocol TLSv1.2"),
                   "last reason: %s", last_reason());
+    ck_assert(audit_says("request refused: requested max_protocol"));
     ERR_clear_error();
     close_ssl(ssl);
     SSL_CTX_free(ctx);
