@@ -372,7 +372,10 @@ static int host_flags_check(const SSL *s, X509 *leaf)
     const char *name = s->verify_host ? s->verify_host : X509_VERIFY_PARAM_get0_host(s->param, 0);
     if (!name)
         name = s->sni;
-    if (!flags || !leaf || !name)
+    unsigned char ip[16];
+    /* Host flags say nothing about addresses, which the core checks. */
+    if (!flags || !leaf || !name || inet_pton(AF_INET, name, ip) == 1
+        || inet_pton(AF_INET6, name, ip) == 1)
         return X509_V_OK;
     return X509_check_host(leaf, name, 0, flags, NULL) == 1 ? X509_V_OK
                                                              : X509_V_ERR_HOSTNAME_MISMATCH;
