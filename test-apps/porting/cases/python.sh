@@ -17,6 +17,7 @@
 #   default-tls13         create_default_context(cafile): TLS 1.3, AEAD,
 #                         verified chain leaf..root, tls-unique present
 #   default-tls12         the same against a TLS 1.2-only server
+#   default-ip            server_hostname 127.0.0.1: checked against IP SANs
 #   unverified-<bad>      _create_unverified_context() to self-signed,
 #                         expired, wrong-host and untrusted-root servers:
 #                         refused, policy's reason in python's exception
@@ -177,6 +178,17 @@ for v in tls13 tls12; do
     result python "default-$v" FAIL "exit $rc: $(tr '\n' ' ' <"$tmp/default-$v.out")"
   fi
 done
+
+# An address as server_hostname: python puts it in SSL_get0_param as an IP
+# (no SNI); the core checks it against the IP SANs.
+run_py default-ip "$progs/tls_client.py" default 127.0.0.1 "$good_port" "$pki/ca.crt"
+run_py default-ip-wrong "$progs/tls_client.py" default 127.0.0.1 "${bad_port[wronghost]}" "$pki/ca.crt"
+if out_has default-ip '^CONNECTED TLSv1.3 ' \
+   && out_has default-ip-wrong "^REFUSED SSLCertVerificationError: .*IP address mismatch, certificate is not valid for '127.0.0.1'"; then
+  result python default-ip ok "127.0.0.1 accepted by its IP SAN; a certificate without it: $(grep -o 'IP address mismatch[^(]*' "$tmp/default-ip-wrong.out")"
+else
+  result python default-ip FAIL "$(tr '\n' ' ' <"$tmp/default-ip.out") / $(tr '\n' ' ' <"$tmp/default-ip-wrong.out")"
+fi
 
 # 5. Bad servers: an unverified context is refused anyway, with policy's
 # reason in python's own words; a verifying one fails as over OpenSSL.
