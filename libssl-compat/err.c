@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #define R(reason, text) {ERR_PACK(ERR_LIB_SSL, 0, (reason)), (text)}
 
@@ -102,6 +103,57 @@ void compat_err(int reason, const char *func, const char *fmt, ...)
     va_end(ap);
 }
 
+/* ---- reasons that say why ------------------------------------------------------ */
+
+/* Many programs show only the reason text of the last error on the queue
+ * (python's ssl exceptions are built from ERR_peek_last_error's reason
+ * string alone), never its data, where the core's sentence travels. So a
+ * refusal that the application did not ask for (policy's, or verification
+ * it had switched off) is also pushed last under a reason whose text is
+ * that sentence. Such reasons are registered once per distinct sentence,
+ * at most EXPLAINED_MAX of them per process; beyond that the generic
+ * reasons pushed before remain the only ones. */
+enum { EXPLAINED_MAX = 256, EXPLAINED_LEN = 256 };
+static ERR_STRING_DATA explained[EXPLAINED_MAX][2]; /* each {entry, end} */
+static char explained_text[EXPLAINED_MAX][EXPLAINED_LEN];
+static size_t n_explained;
+static pthread_mutex_t explained_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The reason registered for `text`, registering it if needed; 0 if full. */
+static int explained_reason(const char *text)
+{
+    int reason = 0;
+    pthread_mutex_lock(&explained_lock);
+    for (size_t i = 0; i < n_explained && !reason; i++)
+        if (strcmp(explained_text[i], text) == 0)
+            reason = COMPAT_R_EXPLAINED_FIRST + (int)i;
+    if (!reason && n_explained < EXPLAINED_MAX) {
+        size_t i = n_explained++;
+        snprintf(explained_text[i], EXPLAINED_LEN, "%s", text);
+        reason = COMPAT_R_EXPLAINED_FIRST + (int)i;
+        explained[i][0].error = ERR_PACK(ERR_LIB_SSL, 0, reason);
+        explained[i][0].string = explained_text[i];
+        ERR_load_strings(ERR_LIB_SSL, explained[i]);
+    }
+    pthread_mutex_unlock(&explained_lock);
+    return reason;
+}
+
+static void push_explained(const char *func, const char *fmt, const char *why)
+{
+    char text[EXPLAINED_LEN];
+    snprintf(text, sizeof text, fmt, why);
+    int reason = explained_reason(text);
+    if (reason)
+        compat_err(reason, func, NULL);
+}
+
+/* Did the application itself ask for the peer's certificate to be checked? */
+static bool app_asked_verification(const SSL *s)
+{
+    return (s->rq.verify_mode & SSL_VERIFY_PEER) != 0;
+}
+
 static int reason_for(const SSL *s, ssa_status st)
 {
     switch (st) {
@@ -139,6 +191,10 @@ void compat_err_status(const SSL *s, ssa_status st, const char *func)
         compat_err(reason, func, "%s", why);
     else
         compat_err(reason, func, NULL);
+    if (why && st == SSA_ERR_POLICY)
+        push_explained(func, "refused by SSA policy: %s", why);
+    else if (why && st == SSA_ERR_VERIFY && !app_asked_verification(s))
+        push_explained(func, "%s", why);
 }
 
 int OPENSSL_init_ssl(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)

@@ -94,6 +94,10 @@ struct ssl_ctx_st {
      * that would weaken verification already removed); SSL_new takes its
      * first host as the SSL's verify name. */
     X509_VERIFY_PARAM *param;
+    size_t num_tickets;         /* SSL_CTX_set_num_tickets: as asked */
+    /* The administrator's trust store as libcrypto objects, loaded on the
+     * first SSL_get0_verified_chain that needs its anchor (ssl.c). */
+    X509_STORE *policy_store;
 };
 
 /* SSL_METHOD is opaque too: ours only says which roles it allows. */
@@ -122,6 +126,17 @@ struct ssl_st {
                                  * connection itself (ssl.c) */
     SSL_SESSION *session;       /* set (to resume) or, once captured, current */
     bool session_captured;      /* this connection's session was exported */
+    /* Added for python's _ssl (see ssl.c and cipher.c for which the core
+     * honours). */
+    X509_VERIFY_PARAM *param;   /* SSL_get0_param: a copy of the context's */
+    STACK_OF(SSL_CIPHER) *ciphers;   /* SSL_get_ciphers, cached */
+    STACK_OF(X509) *verified_chain;  /* SSL_get0_verified_chain, made once */
+    STACK_OF(X509) *seen_chain; /* what the verify hook saw, top first */
+    bool seen_chain_ok;         /* and every certificate of it passed */
+    bool seen_chain_done;       /* the leaf came: the next call starts over */
+    bool post_handshake_auth;   /* SSL_set_post_handshake_auth: recorded */
+    int read_ahead;             /* SSL_set_read_ahead: recorded */
+    void (*msg_cb)(int, int, int, const void *, size_t, SSL *, void *);
 };
 
 /* A client session: the core's exported blob, reference-counted. */
@@ -129,6 +144,9 @@ struct ssl_session_st {
     atomic_int refs;
     unsigned char *blob;        /* malloc()ed by the core */
     size_t len;
+    /* SSL_SESSION_get_id's answer, copied from the blob when made. */
+    unsigned char id[SSL_MAX_SSL_SESSION_ID_LENGTH];
+    unsigned int id_len;
 };
 
 /* The core keeps its table; SSL_CIPHER* is a view of one entry. */
@@ -145,11 +163,15 @@ void compat_err(int reason, const char *func, const char *fmt, ...)
 void compat_err_status(const SSL *s, ssa_status st, const char *func);
 void compat_load_strings(void);
 
-/* Our reasons where OpenSSL has none: above OpenSSL's own numbers and above
- * the range of received alerts (SSL_AD_REASON_OFFSET + 0..255). */
-#define COMPAT_R_POLICY_REFUSED 1400
-#define COMPAT_R_PROTOCOL_FAILURE 1401
-#define COMPAT_R_CORE_FAILURE 1402
+/* Our reasons where OpenSSL has none, above every SSL_R_* OpenSSL 3
+ * defines (its alert reasons reach 1120), so that programs which name
+ * reasons from OpenSSL's table (python's "[SSL: ...]") never misname
+ * ours. */
+#define COMPAT_R_POLICY_REFUSED 1900
+#define COMPAT_R_PROTOCOL_FAILURE 1901
+#define COMPAT_R_CORE_FAILURE 1902
+/* err.c: reasons made at run time, one per sentence, from here on. */
+#define COMPAT_R_EXPLAINED_FIRST 1910
 _Static_assert(COMPAT_R_POLICY_REFUSED > SSL_AD_REASON_OFFSET + 255,
                "our reasons must not collide with OpenSSL's alert reasons");
 
@@ -186,6 +208,14 @@ int compat_ssl_start(SSL *s, int reason_if_no_role);
  * (DESIGN.md section 4). Called before each handshake step and after each
  * read from the rbio. */
 void compat_hand_late_anchors(SSL *s);
+/* ssl.c: hand the name an SSL's X509_VERIFY_PARAM asks for (host or IP
+ * address) to its connection, after removing flags that would weaken
+ * verification (audited). */
+ssa_status compat_param_apply(SSL *s);
+
+/* X509_VERIFY_PARAM flags that would weaken verification: never honoured. */
+#define COMPAT_WEAKENING_VERIFY_FLAGS (X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME | \
+                                       X509_V_FLAG_IGNORE_CRITICAL | X509_V_FLAG_ALLOW_PROXY_CERTS)
 
 /* session.c: hand a set session to the new connection (before its
  * handshake); capture the connection's session after a handshake or a

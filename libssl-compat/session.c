@@ -14,8 +14,16 @@
  */
 #include "internal.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
+/* The id is copied out of the blob once, here, so that SSL_SESSION_get_id
+ * can hand out a pointer into the session, as OpenSSL's does. */
 static SSL_SESSION *session_new(unsigned char *blob, size_t len)
 {
     SSL_SESSION *ss = OPENSSL_zalloc(sizeof *ss);
@@ -26,6 +34,12 @@ static SSL_SESSION *session_new(unsigned char *blob, size_t len)
     atomic_init(&ss->refs, 1);
     ss->blob = blob;
     ss->len = len;
+    ssa_session_facts f;
+    size_t used;
+    if (ssa_session_facts_get(blob, len, &f, &used) == SSA_OK && f.id_len <= sizeof ss->id) {
+        memcpy(ss->id, f.id, f.id_len);
+        ss->id_len = (unsigned int)f.id_len;
+    }
     return ss;
 }
 
@@ -138,4 +152,167 @@ long SSL_CTX_set_timeout(SSL_CTX *ctx, long t)
     ctx->gen++; /* the core context is rebuilt at the next handshake */
     pthread_mutex_unlock(&ctx->lock);
     return prev;
+}
+
+/* ---- what a session says about itself ------------------------------------------------ */
+
+/* The core's facts for a session; false (and zeroes) if it has none. */
+static bool facts(const SSL_SESSION *ss, ssa_session_facts *f)
+{
+    size_t used;
+    return ss && ssa_session_facts_get(ss->blob, ss->len, f, &used) == SSA_OK;
+}
+
+/* Borrowed, as OpenSSL's: points into the session. */
+const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *ss, unsigned int *len)
+{
+    if (len)
+        *len = ss->id_len;
+    return ss->id;
+}
+
+long SSL_SESSION_get_time(const SSL_SESSION *ss)
+{
+    ssa_session_facts f;
+    return facts(ss, &f) ? f.time : 0;
+}
+
+/* The lifetime the session will actually be honoured for: the engine's,
+ * capped by policy's session_lifetime (ssa_conn_session_import refuses an
+ * older one). */
+long SSL_SESSION_get_timeout(const SSL_SESSION *ss)
+{
+    ssa_session_facts f;
+    if (!facts(ss, &f))
+        return 0;
+    ssa_policy *p = ssa_policy_current();
+    long cap = p->session_cache ? p->session_lifetime : 0;
+    ssa_policy_unref(p);
+    return f.timeout < cap ? f.timeout : cap;
+}
+
+int SSL_SESSION_has_ticket(const SSL_SESSION *ss)
+{
+    ssa_session_facts f;
+    return facts(ss, &f) && f.has_ticket;
+}
+
+unsigned long SSL_SESSION_get_ticket_lifetime_hint(const SSL_SESSION *ss)
+{
+    ssa_session_facts f;
+    return facts(ss, &f) ? f.ticket_lifetime_hint : 0;
+}
+
+/* ---- serialised sessions ------------------------------------------------------------- */
+
+/* i2d_SSL_SESSION's output is not OpenSSL's ASN.1 SSL_SESSION (the core's
+ * session holds the engine's state, not OpenSSL's): a tag, a format
+ * version and the length, the core's blob, and an HMAC-SHA256 over all of
+ * that under a key made at random once per process.
+ *
+ * Why the MAC: the engine's session parser trusts its input (a crafted
+ * certificate count or length overruns its buffers), so d2i_SSL_SESSION
+ * hands it only bytes that this process produced and that arrived intact.
+ * Anything else (garbage, truncation, OpenSSL's DER, a session saved by
+ * another process) is refused with an error; for a client that only means
+ * a full handshake. python copies every session it hands out this way
+ * (i2d then d2i in one process), which works. */
+static const unsigned char session_tag[4] = {'S', 'S', 'A', 'S'};
+enum { SESSION_FORMAT = 1, SESSION_HEADER = 9, SESSION_MAC = 32 };
+
+static unsigned char mac_key[32];
+static bool mac_key_ok;
+static pthread_once_t mac_key_once = PTHREAD_ONCE_INIT;
+
+static void mac_key_init(void)
+{
+    mac_key_ok = RAND_priv_bytes(mac_key, sizeof mac_key) == 1;
+}
+
+/* HMAC-SHA256 of header and blob; false if no key or libcrypto fails. */
+static bool session_mac(const unsigned char *msg, size_t len, unsigned char out[SESSION_MAC])
+{
+    pthread_once(&mac_key_once, mac_key_init);
+    unsigned int n = 0;
+    return mac_key_ok
+           && HMAC(EVP_sha256(), mac_key, sizeof mac_key, msg, len, out, &n) != NULL
+           && n == SESSION_MAC;
+}
+
+int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
+{
+    if (!ss || ss->len > INT_MAX - SESSION_HEADER - SESSION_MAC) {
+        COMPAT_ERR(ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
+    int total = (int)(SESSION_HEADER + ss->len + SESSION_MAC);
+    if (!pp)
+        return total;
+    unsigned char *out = *pp ? *pp : OPENSSL_malloc((size_t)total);
+    if (!out) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    memcpy(out, session_tag, sizeof session_tag);
+    out[4] = SESSION_FORMAT;
+    for (int i = 0; i < 4; i++)
+        out[5 + i] = (unsigned char)(ss->len >> (24 - 8 * i));
+    memcpy(out + SESSION_HEADER, ss->blob, ss->len);
+    if (!session_mac(out, SESSION_HEADER + ss->len, out + SESSION_HEADER + ss->len)) {
+        if (!*pp)
+            OPENSSL_free(out);
+        COMPAT_ERR(ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    /* As OpenSSL's i2d: a caller's buffer is advanced past the output; an
+     * allocated one is handed back at its start. */
+    *pp = *pp ? out + total : out;
+    return total;
+}
+
+/* The blob's length if `p` holds an intact session of this process, else
+ * 0. The MAC is checked before any byte of the blob is looked at. */
+static size_t session_check(const unsigned char *p, long length)
+{
+    if (length < SESSION_HEADER + SESSION_MAC || memcmp(p, session_tag, sizeof session_tag) != 0
+        || p[4] != SESSION_FORMAT)
+        return 0;
+    size_t n = (size_t)p[5] << 24 | (size_t)p[6] << 16 | (size_t)p[7] << 8 | p[8];
+    unsigned char mac[SESSION_MAC];
+    if (n == 0 || n > (size_t)length - SESSION_HEADER - SESSION_MAC
+        || !session_mac(p, SESSION_HEADER + n, mac)
+        || CRYPTO_memcmp(mac, p + SESSION_HEADER + n, SESSION_MAC) != 0)
+        return 0;
+    return n;
+}
+
+SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
+{
+    if (!pp || !*pp || length <= 0) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return NULL;
+    }
+    size_t n = session_check(*pp, length);
+    const unsigned char *payload = *pp + SESSION_HEADER;
+    ssa_session_facts f;
+    size_t used = 0;
+    /* Ours and intact; the core must still read all of it, nothing more. */
+    if (n == 0 || ssa_session_facts_get(payload, n, &f, &used) != SSA_OK || used != n) {
+        COMPAT_ERR_MSG(SSL_R_BAD_DATA, "not a session saved by this process");
+        return NULL;
+    }
+    unsigned char *blob = malloc(n);
+    if (blob)
+        memcpy(blob, payload, n);
+    SSL_SESSION *ss = blob ? session_new(blob, n) : NULL;
+    if (!ss) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    *pp = payload + n + SESSION_MAC;
+    if (a) {
+        SSL_SESSION_free(*a);
+        *a = ss;
+    }
+    return ss;
 }

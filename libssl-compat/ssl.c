@@ -13,6 +13,9 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <openssl/x509v3.h>
 
 SSL *SSL_new(SSL_CTX *ctx)
 {
@@ -38,7 +41,8 @@ SSL *SSL_new(SSL_CTX *ctx)
     /* As OpenSSL's SSL_new inherits the context's X509_VERIFY_PARAM: its
      * host (SSL_CTX_set1_param) is this connection's verify name. */
     const char *host = X509_VERIFY_PARAM_get0_host(ctx->param, 0);
-    if (host && !(s->verify_host = OPENSSL_strdup(host))) {
+    if (!(s->param = X509_VERIFY_PARAM_new()) || !X509_VERIFY_PARAM_inherit(s->param, ctx->param)
+        || (host && !(s->verify_host = OPENSSL_strdup(host)))) {
         SSL_free(s);
         COMPAT_ERR(ERR_R_MALLOC_FAILURE);
         return NULL;
@@ -64,6 +68,10 @@ void SSL_free(SSL *s)
     BIO_free_all(s->rbio);
     compat_request_clear(&s->rq);
     sk_X509_pop_free(s->peer_chain, X509_free);
+    sk_X509_pop_free(s->verified_chain, X509_free);
+    sk_X509_pop_free(s->seen_chain, X509_free);
+    sk_SSL_CIPHER_free(s->ciphers);
+    X509_VERIFY_PARAM_free(s->param);
     SSL_SESSION_free(s->session);
     OPENSSL_free(s->sni);
     OPENSSL_free(s->verify_host);
@@ -106,6 +114,8 @@ static ssa_status hand_over(SSL *s)
     ssa_status st = ssa_conn_request(s->conn, &req, NULL);
     if (st == SSA_OK && s->sni)
         st = ssa_conn_set_hostname(s->conn, s->sni);
+    if (st == SSA_OK && !s->verify_host)
+        st = compat_param_apply(s);
     if (st == SSA_OK && s->verify_host)
         st = ssa_conn_set_verify_name(s->conn, s->verify_host);
     if (st == SSA_OK)
@@ -214,6 +224,8 @@ int SSL_set1_host(SSL *s, const char *host)
     }
     OPENSSL_free(s->verify_host);
     s->verify_host = copy;
+    /* As in OpenSSL, the name is the SSL's verify parameter's host. */
+    X509_VERIFY_PARAM_set1_host(s->param, host, 0);
     return 1;
 }
 
@@ -317,6 +329,53 @@ int SSL_get_ex_data_X509_STORE_CTX_idx(void)
     return store_ctx_idx;
 }
 
+/* The chain the core verifies, as it goes: certificates arrive top first,
+ * leaf (depth 0) last; a new round (TLS 1.3 post-handshake
+ * authentication) starts over. SSL_get0_verified_chain reads it. */
+static X509 *remember_verified(SSL *s, int depth, int pre, const unsigned char *der, size_t len)
+{
+    if (!s->seen_chain || s->seen_chain_done) {
+        sk_X509_pop_free(s->seen_chain, X509_free);
+        sk_X509_pop_free(s->verified_chain, X509_free);
+        s->verified_chain = NULL;
+        s->seen_chain = sk_X509_new_null();
+        s->seen_chain_ok = true;
+        s->seen_chain_done = false;
+    }
+    X509 *x = d2i_X509(NULL, &der, (long)len);
+    if (!x || !s->seen_chain || !sk_X509_push(s->seen_chain, x)) {
+        X509_free(x);
+        s->seen_chain_ok = false;
+        return NULL;
+    }
+    if (pre != X509_V_OK)
+        s->seen_chain_ok = false;
+    s->seen_chain_done = depth == 0;
+    return x; /* borrowed: the seen chain owns it */
+}
+
+/* Host-check flags the core's own matching does not already imply (it
+ * never accepts partial wildcards): python sets NO_PARTIAL_WILDCARDS on
+ * every context, and NEVER_CHECK_SUBJECT when hostname_checks_common_name
+ * is off. Where an application asks for such a stricter rule, libcrypto
+ * checks the leaf the core accepted once more, with the application's
+ * flags; it can only turn the verdict into a mismatch. */
+static int host_flags_check(const SSL *s, X509 *leaf)
+{
+    unsigned int flags = X509_VERIFY_PARAM_get_hostflags(s->param)
+                         & ~(unsigned int)X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+    const char *name = s->verify_host ? s->verify_host : X509_VERIFY_PARAM_get0_host(s->param, 0);
+    if (!name)
+        name = s->sni;
+    unsigned char ip[16];
+    /* Host flags say nothing about addresses, which the core checks. */
+    if (!flags || !leaf || !name || inet_pton(AF_INET, name, ip) == 1
+        || inet_pton(AF_INET6, name, ip) == 1)
+        return X509_V_OK;
+    return X509_check_host(leaf, name, 0, flags, NULL) == 1 ? X509_V_OK
+                                                             : X509_V_ERR_HOSTNAME_MISMATCH;
+}
+
 /* The application's callback sees a real X509_STORE_CTX for each
  * certificate, leaf last, with the core's verdict. Its answer can only make
  * things stricter: the core ignores an attempt to turn a failure into OK. */
@@ -325,6 +384,9 @@ int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der
 {
     SSL *s = ssa_conn_user(c);
     (void)arg;
+    X509 *seen = s ? remember_verified(s, depth, pre, der, len) : NULL;
+    if (s && depth == 0 && pre == X509_V_OK && (pre = host_flags_check(s, seen)) != X509_V_OK)
+        s->seen_chain_ok = false;
     if (!s || !s->rq.verify_cb)
         return pre;
     X509 *x = d2i_X509(NULL, &der, (long)len);
@@ -345,5 +407,192 @@ int compat_verify_hook(ssa_conn *c, int depth, int pre, const unsigned char *der
     }
     X509_STORE_CTX_free(sc);
     X509_free(x);
+    if (result != X509_V_OK)
+        s->seen_chain_ok = false;
     return result;
+}
+
+/* ---- verification settings of one SSL ------------------------------------------------ */
+
+ssa_status compat_param_apply(SSL *s)
+{
+    unsigned long weak = X509_VERIFY_PARAM_get_flags(s->param) & COMPAT_WEAKENING_VERIFY_FLAGS;
+    /* Stricter checks the core does not make (CRL checking, X509_STRICT,
+     * ...) are not silently dropped: the audit log says so. */
+    unsigned long unenforced = X509_VERIFY_PARAM_get_flags(s->param)
+                               & ~(unsigned long)(COMPAT_WEAKENING_VERIFY_FLAGS
+                                                  | X509_V_FLAG_TRUSTED_FIRST);
+    if (weak)
+        X509_VERIFY_PARAM_clear_flags(s->param, weak);
+    if (weak || unenforced) {
+        ssa_policy *p = ssa_policy_current();
+        if (weak)
+            ssa_audit_event(p, COMPAT_FRONTEND,
+                            "verify flags 0x%lx (X509_VERIFY_PARAM) refused: they would weaken "
+                            "certificate verification", weak);
+        if (unenforced)
+            ssa_audit_event(p, COMPAT_FRONTEND,
+                            "verify flags 0x%lx (X509_VERIFY_PARAM) not enforced: policy's "
+                            "verification applies", unenforced);
+        ssa_policy_unref(p);
+    }
+    const char *host = X509_VERIFY_PARAM_get0_host(s->param, 0);
+    /* libcrypto reports "no address set" on the queue; it is no error here. */
+    ERR_set_mark();
+    char *ip = host ? NULL : X509_VERIFY_PARAM_get1_ip_asc(s->param);
+    ERR_pop_to_mark();
+    const char *name = host ? host : ip;
+    ssa_status st = name ? ssa_conn_set_verify_name(s->conn, name) : SSA_OK;
+    OPENSSL_free(ip);
+    return st;
+}
+
+/* The SSL's own parameters, changed in place by the caller (python sets
+ * the host or IP address to check here). They are read when the handshake
+ * starts (compat_param_apply): the first host, else the IP address,
+ * becomes the name the core verifies; weakening flags are removed. */
+X509_VERIFY_PARAM *SSL_get0_param(SSL *s) { return s->param; }
+
+/* As SSL_CTX_set_verify, for this SSL: SSL_VERIFY_NONE is the
+ * application's wish, and where policy requires verification the merge at
+ * the handshake keeps it on (and audits the clamp). Once the handshake has
+ * started only the callback can still change. */
+void SSL_set_verify(SSL *s, int mode, SSL_verify_cb cb)
+{
+    s->rq.verify_mode = mode;
+    s->rq.verify_cb = cb;
+}
+
+SSL_verify_cb SSL_get_verify_callback(const SSL *s) { return s->rq.verify_cb; }
+
+/* Client: recorded. The core's clients always accept a TLS 1.3 server's
+ * request for a certificate after the handshake (they send one if they
+ * have one), so this flag does not reach it. */
+void SSL_set_post_handshake_auth(SSL *s, int val) { s->post_handshake_auth = val != 0; }
+
+/* Server: ask a TLS 1.3 client for its certificate now. Fails as OpenSSL
+ * fails, with its reasons: not a server, not TLS 1.3, handshake not done. */
+int SSL_verify_client_post_handshake(SSL *s)
+{
+    if (s->role != SSA_ROLE_SERVER) {
+        COMPAT_ERR(SSL_R_NOT_SERVER);
+        return 0;
+    }
+    if (!s->conn || !ssa_conn_handshake_done(s->conn)) {
+        COMPAT_ERR(SSL_R_STILL_IN_INIT);
+        return 0;
+    }
+    if (ssa_conn_version(s->conn) != SSA_TLS1_3) {
+        COMPAT_ERR(SSL_R_WRONG_SSL_VERSION);
+        return 0;
+    }
+    ssa_status st = ssa_conn_request_post_handshake_auth(s->conn);
+    if (st != SSA_OK) {
+        COMPAT_ERR_MSG(SSL_R_EXTENSION_NOT_RECEIVED,
+                       "the client did not offer post-handshake authentication");
+        return 0;
+    }
+    return 1;
+}
+
+/* Recorded, never called, as SSL_CTX_set_msg_callback (ssl_ctx.c): the
+ * core does not report individual protocol messages. */
+void SSL_set_msg_callback(SSL *s, void (*cb)(int write_p, int version, int content_type,
+                                             const void *buf, size_t len, SSL *ssl, void *arg))
+{
+    s->msg_cb = cb;
+}
+
+/* A hint about buffering: the engine reads records as it needs them, so
+ * the value is recorded only (no behaviour depends on it in OpenSSL
+ * either, beyond how many bytes one read asks the BIO for). */
+void SSL_set_read_ahead(SSL *s, int yes) { s->read_ahead = yes; }
+
+/* ---- Finished messages (tls-unique, RFC 5929) ------------------------------------------ */
+
+/* Up to count bytes of the latest Finished this side sent (peer: received);
+ * the full length is returned, 0 before the handshake. python's
+ * tls-unique channel binding is made from these. */
+size_t SSL_get_finished(const SSL *s, void *buf, size_t count)
+{
+    return s->conn ? ssa_conn_finished(s->conn, false, buf, count) : 0;
+}
+
+size_t SSL_get_peer_finished(const SSL *s, void *buf, size_t count)
+{
+    return s->conn ? ssa_conn_finished(s->conn, true, buf, count) : 0;
+}
+
+/* ---- the verified chain ---------------------------------------------------------------- */
+
+/* The store the core took its anchors from: the application's (when it
+ * brought some and policy lets it) or policy's own, which is loaded here
+ * once per context into libcrypto objects the first time it is needed. */
+static X509_STORE *anchor_store(SSL *s)
+{
+    SSL_CTX *ctx = s->ctx;
+    ssa_policy *p = ssa_policy_current();
+    X509_STORE *store = NULL;
+    if (p->app_trust_anchors && s->core_anchors > 0) {
+        store = ctx->store;
+    } else {
+        pthread_mutex_lock(&ctx->lock);
+        if (!ctx->policy_store && p->trust_store && (ctx->policy_store = X509_STORE_new())) {
+            struct stat st;
+            bool dir = stat(p->trust_store, &st) == 0 && S_ISDIR(st.st_mode);
+            if (!(dir ? X509_STORE_load_path(ctx->policy_store, p->trust_store)
+                      : X509_STORE_load_file(ctx->policy_store, p->trust_store))) {
+                X509_STORE_free(ctx->policy_store);
+                ctx->policy_store = NULL;
+            }
+        }
+        store = ctx->policy_store;
+        pthread_mutex_unlock(&ctx->lock);
+    }
+    ssa_policy_unref(p);
+    return store;
+}
+
+/* The trust anchor that issued the top certificate, or NULL when the top
+ * certificate is itself the anchor (or none is found). New reference. */
+static X509 *anchor_for(SSL *s, X509 *top)
+{
+    if (X509_check_issued(top, top) == X509_V_OK)
+        return NULL;
+    X509_STORE *store = anchor_store(s);
+    X509_STORE_CTX *sc = store ? X509_STORE_CTX_new() : NULL;
+    X509 *issuer = NULL;
+    if (sc && X509_STORE_CTX_init(sc, store, top, NULL)
+        && X509_STORE_CTX_get1_issuer(&issuer, sc, top) != 1)
+        issuer = NULL;
+    X509_STORE_CTX_free(sc);
+    return issuer;
+}
+
+/* OpenSSL's answer: the chain from the peer's certificate to the trust
+ * anchor, leaf first, as verification built it. Ours is the chain the core
+ * verified (the certificates its verification saw, every one accepted)
+ * with the anchor that issued its top appended. Owned by the SSL. NULL
+ * before the handshake, when the peer sent no certificate, and, unlike
+ * OpenSSL (which keeps what it built even for a failed verification),
+ * when verification did not succeed. */
+STACK_OF(X509) *SSL_get0_verified_chain(const SSL *s)
+{
+    SSL *m = (SSL *)s; /* the cache is not part of the logical state */
+    if (m->verified_chain)
+        return m->verified_chain;
+    if (!s->conn || !ssa_conn_handshake_done(s->conn) || !s->seen_chain || !s->seen_chain_done
+        || !s->seen_chain_ok || ssa_conn_verify_result(s->conn) != X509_V_OK)
+        return NULL;
+    int n = sk_X509_num(s->seen_chain);
+    STACK_OF(X509) *sk = sk_X509_new_reserve(NULL, n + 1);
+    for (int i = n - 1; sk && i >= 0; i--) {
+        X509 *x = sk_X509_value(s->seen_chain, i);
+        X509_up_ref(x);
+        sk_X509_push(sk, x); /* reserved: cannot fail */
+    }
+    X509 *anchor = sk && n > 0 ? anchor_for(m, sk_X509_value(sk, n - 1)) : NULL;
+    if (anchor)
+        sk_X509_push(sk, anchor);
+    return m->verified_chain = sk;
 }

@@ -33,6 +33,19 @@ const SSL_METHOD *TLS_server_method(void) { return &method_server; }
 const SSL_METHOD *DTLS_client_method(void) { return &method_dtls_client; }
 const SSL_METHOD *DTLS_server_method(void) { return &method_dtls_server; }
 
+/* One protocol version each, as OpenSSL 3 still offers them (deprecated).
+ * A context made from one asks for exactly that version; where policy's
+ * floor is above it the merge leaves no version at all, and the first
+ * handshake fails with the reason on the error queue, as OpenSSL's does
+ * when the version is disabled ("no protocols available"). */
+static const SSL_METHOD method_tls1 = {TLS1_VERSION, true, true, false};
+static const SSL_METHOD method_tls1_1 = {TLS1_1_VERSION, true, true, false};
+static const SSL_METHOD method_tls1_2 = {TLS1_2_VERSION, true, true, false};
+
+const SSL_METHOD *TLSv1_method(void) { return &method_tls1; }
+const SSL_METHOD *TLSv1_1_method(void) { return &method_tls1_1; }
+const SSL_METHOD *TLSv1_2_method(void) { return &method_tls1_2; }
+
 /* ---- the accumulated request --------------------------------------------- */
 
 int compat_set_string(char **slot, const char **req_slot, const char *value)
@@ -152,6 +165,9 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     ctx->rq.options = SSL_OP_ENABLE_MIDDLEBOX_COMPAT;
     ctx->rq.mode = SSL_MODE_AUTO_RETRY;
     ctx->sess_cache_mode = SSL_SESS_CACHE_SERVER;
+    ctx->num_tickets = 2; /* OpenSSL's default */
+    if (meth->version != TLS_ANY_VERSION)
+        ctx->rq.req.min_version = ctx->rq.req.max_version = (uint16_t)meth->version;
     CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
     return ctx;
 }
@@ -174,6 +190,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
         ssa_ctx_unref(ctx->core[r]);
     compat_request_clear(&ctx->rq);
     X509_STORE_free(ctx->store);
+    X509_STORE_free(ctx->policy_store);
     X509_VERIFY_PARAM_free(ctx->param);
     free_strings(ctx->trust_files, ctx->n_trust_files);
     free_strings(ctx->trust_dirs, ctx->n_trust_dirs);
@@ -303,8 +320,7 @@ int SSL_CTX_set_default_verify_paths(SSL_CTX *ctx)
  *     3.0 has no getter for the purpose). The connection is verified by
  *     policy's rules either way, never more loosely than policy allows.
  * The setter succeeds unless the copy fails (as in OpenSSL). */
-#define WEAKENING_VERIFY_FLAGS (X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME | \
-                                X509_V_FLAG_IGNORE_CRITICAL | X509_V_FLAG_ALLOW_PROXY_CERTS)
+#define WEAKENING_VERIFY_FLAGS COMPAT_WEAKENING_VERIFY_FLAGS
 #define NEUTRAL_VERIFY_FLAGS (X509_V_FLAG_TRUSTED_FIRST)
 
 int SSL_CTX_set1_param(SSL_CTX *ctx, X509_VERIFY_PARAM *vpm)
@@ -341,7 +357,9 @@ int SSL_CTX_set1_param(SSL_CTX *ctx, X509_VERIFY_PARAM *vpm)
         ssa_audit_event(p, COMPAT_FRONTEND,
                         "more than one host (SSL_CTX_set1_param): only the first, \"%s\", "
                         "is accepted", X509_VERIFY_PARAM_get0_host(copy, 0));
+    ERR_set_mark(); /* "no address set" is no error here */
     char *ip = X509_VERIFY_PARAM_get1_ip_asc(copy);
+    ERR_pop_to_mark();
     if (ip || X509_VERIFY_PARAM_get0_email(copy)
         || X509_VERIFY_PARAM_get_depth(copy) >= 0)
         ssa_audit_event(p, COMPAT_FRONTEND,
@@ -353,6 +371,13 @@ int SSL_CTX_set1_param(SSL_CTX *ctx, X509_VERIFY_PARAM *vpm)
     ctx->param = copy;
     return 1;
 }
+
+/* The context's parameter object itself, as OpenSSL hands it out: the
+ * caller changes it in place (python sets its flags and host-check flags
+ * this way). Connections made afterwards copy it (SSL_new); what a copy
+ * asks for is honoured at the handshake as SSL_CTX_set1_param describes
+ * (compat_param_apply in ssl.c), never more loosely than policy allows. */
+X509_VERIFY_PARAM *SSL_CTX_get0_param(SSL_CTX *ctx) { return ctx->param; }
 
 X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx) { return ctx->store; }
 
@@ -565,6 +590,10 @@ void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb) { ctx->pas
 
 void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u) { ctx->passwd_arg = u; }
 
+pem_password_cb *SSL_CTX_get_default_passwd_cb(SSL_CTX *ctx) { return ctx->passwd_cb; }
+
+void *SSL_CTX_get_default_passwd_cb_userdata(SSL_CTX *ctx) { return ctx->passwd_arg; }
+
 int SSL_CTX_check_private_key(const SSL_CTX *ctx)
 {
     if (!ctx->cert) {
@@ -629,6 +658,8 @@ static int set_list(compat_request *rq, bool server, bool tls13, const char *str
     else if (st != SSA_OK)
         COMPAT_ERR_MSG(SSL_R_NO_CIPHER_MATCH, "%s%s", err,
                        st == SSA_ERR_POLICY ? " (SSA policy)" : "");
+    /* Callers often replace the error with their own words (python: "No
+     * cipher can be selected."): the audit log keeps policy's. */
     if (st == SSA_ERR_POLICY)
         audit_refused_list(tls13, str, err);
     return st == SSA_OK;
@@ -805,4 +836,60 @@ ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role, int *anchors)
         COMPAT_ERR_MSG(st == SSA_ERR_POLICY ? COMPAT_R_POLICY_REFUSED : COMPAT_R_CORE_FAILURE,
                        "context setup: %s", ssa_status_name(st));
     return ref;
+}
+
+/* ---- tickets and security level ----------------------------------------------- */
+
+/* How many TLS 1.3 tickets a server sends after a full handshake. The
+ * engine sends one, or none when tickets are off (policy, SSL_OP_NO_TICKET
+ * or this setter with 0, a stricter request that reaches the core). So a
+ * request for more than one is recorded but gives one; the getter reports
+ * what connections from this context will do. */
+int SSL_CTX_set_num_tickets(SSL_CTX *ctx, size_t num_tickets)
+{
+    ctx->num_tickets = num_tickets;
+    /* Server contexts only: in OpenSSL the number means nothing to a
+     * client, which must not lose its tickets over it. */
+    if (!ctx->method->client) {
+        ctx->rq.req.session_tickets = num_tickets == 0 ? 0 : SSA_PREF_UNSET;
+        touched(ctx);
+    }
+    return 1;
+}
+
+size_t SSL_CTX_get_num_tickets(const SSL_CTX *ctx)
+{
+    ssa_settings s;
+    char err[256];
+    if (compat_effective(&ctx->rq, !ctx->method->client, &s, err, sizeof err) != SSA_OK)
+        return ctx->num_tickets;
+    if (ctx->method->client)
+        return ctx->num_tickets;
+    return s.session_tickets && ctx->num_tickets > 0 ? 1 : 0;
+}
+
+/* OpenSSL's levels by the smallest key they allow (RSA bits, EC bits):
+ * level 1 80-bit security (1024, 160), 2 112-bit (2048, 224), 3 128-bit
+ * (3072, 256), 4 192-bit (7680, 384), 5 256-bit (15360, 512). */
+static int level_for(int bits, const int *floor_by_level)
+{
+    int level = 0;
+    while (level < 5 && bits >= floor_by_level[level])
+        level++;
+    return level;
+}
+
+/* The level policy enforces: the weaker of what its minimum RSA and EC key
+ * sizes correspond to (policy also requires TLS 1.2+ and AEAD suites,
+ * which OpenSSL's level 2 and above imply too). There is no setter: a
+ * level is one of policy's settings, not the application's. */
+int SSL_CTX_get_security_level(const SSL_CTX *ctx)
+{
+    static const int rsa_floor[5] = {1024, 2048, 3072, 7680, 15360};
+    static const int ec_floor[5] = {160, 224, 256, 384, 512};
+    (void)ctx;
+    ssa_policy *p = ssa_policy_current();
+    int rsa = level_for(p->min_rsa_bits, rsa_floor), ec = level_for(p->min_ec_bits, ec_floor);
+    ssa_policy_unref(p);
+    return rsa < ec ? rsa : ec;
 }

@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 bool ssa_conn_handshake_done(const ssa_conn *c) { return c->handshake_done; }
 const char *ssa_conn_error(const ssa_conn *c) { return c->error[0] ? c->error : NULL; }
@@ -79,4 +80,20 @@ ssa_status ssa_conn_export_keying_material(ssa_conn *c, unsigned char *out, size
     int rc = wolfSSL_export_keying_material(c->ssl, out, outlen, label, label_len, context,
                                             context_len, use_context ? 1 : 0);
     return WOLF_OK(rc) ? SSA_OK : SSA_ERR_ARG;
+}
+
+/* wolfSSL keeps both Finished messages (WOLFSSL_HAVE_TLS_UNIQUE, which its
+ * OPENSSL_ALL configuration turns on), copies a whole one (up to a hash
+ * length in TLS 1.3) and refuses a short buffer; the caller may ask for
+ * less, as OpenSSL allows. */
+size_t ssa_conn_finished(const ssa_conn *c, bool peer, void *buf, size_t count)
+{
+    unsigned char full[64]; /* a Finished is at most one hash long */
+    if (!c->handshake_done || !c->ssl)
+        return 0;
+    size_t n = peer ? wolfSSL_get_peer_finished(c->ssl, full, sizeof full)
+                    : wolfSSL_get_finished(c->ssl, full, sizeof full);
+    if (buf && count)
+        memcpy(buf, full, n < count ? n : count);
+    return n;
 }

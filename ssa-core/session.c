@@ -5,7 +5,9 @@
 #include "engine.h"
 #include "id_list.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 ssa_status ssa_conn_session_export(ssa_conn *c, unsigned char **blob, size_t *len)
@@ -95,4 +97,30 @@ void ssa_session_apply(ssa_conn *c)
     }
     ssa_audit_event(c->ctx->policy, c->ctx->frontend,
                     "session not resumed: it no longer fits policy (suite, version or age)");
+}
+
+ssa_status ssa_session_facts_get(const unsigned char *blob, size_t len,
+                                 ssa_session_facts *out, size_t *consumed)
+{
+    memset(out, 0, sizeof *out);
+    *consumed = 0;
+    if (!blob || len == 0 || len > LONG_MAX)
+        return SSA_ERR_ARG;
+    const unsigned char *p = blob;
+    WOLFSSL_SESSION *s = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)len);
+    if (!s)
+        return SSA_ERR_ARG;
+    unsigned int id_len = 0;
+    const unsigned char *id = wolfSSL_SESSION_get_id(s, &id_len);
+    if (id && id_len <= sizeof out->id) {
+        memcpy(out->id, id, id_len);
+        out->id_len = id_len;
+    }
+    out->time = wolfSSL_SESSION_get_time(s);
+    out->timeout = wolfSSL_SESSION_get_timeout(s);
+    out->has_ticket = wolfSSL_SESSION_has_ticket(s) == 1;
+    out->ticket_lifetime_hint = wolfSSL_SESSION_get_ticket_lifetime_hint(s);
+    *consumed = (size_t)(p - blob);
+    wolfSSL_SESSION_free(s);
+    return SSA_OK;
 }

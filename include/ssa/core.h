@@ -435,6 +435,26 @@ SSA_API void *ssa_conn_user(const ssa_conn *c);
 SSA_API ssa_status ssa_conn_session_export(ssa_conn *c, unsigned char **blob, size_t *len);
 SSA_API ssa_status ssa_conn_session_import(ssa_conn *c, const unsigned char *blob, size_t len);
 
+/* What an exported session says about itself (the SSL_SESSION getters).
+ * SSA_ERR_ARG when the bytes are not a session blob of this core: garbage
+ * is refused, never trusted. *consumed is the blob's own length (it may be
+ * shorter than len). */
+typedef struct ssa_session_facts {
+    unsigned char id[32];
+    size_t id_len;
+    long time;                  /* established, seconds since the epoch */
+    long timeout;               /* the engine's lifetime for it, seconds */
+    bool has_ticket;
+    unsigned long ticket_lifetime_hint;
+} ssa_session_facts;
+SSA_API ssa_status ssa_session_facts_get(const unsigned char *blob, size_t len,
+                                         ssa_session_facts *out, size_t *consumed);
+
+/* The verify_data of this side's (peer: the peer's) latest Finished
+ * message: up to count bytes copied, its full length returned (12 up to
+ * TLS 1.2, a hash length in TLS 1.3), 0 before the handshake. */
+SSA_API size_t ssa_conn_finished(const ssa_conn *c, bool peer, void *buf, size_t count);
+
 /* ------------------------------------------------------------------------
  * Audit
  * ---------------------------------------------------------------------- */

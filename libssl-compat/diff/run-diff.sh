@@ -22,10 +22,20 @@
 #   client-wronghost     certificate for another name: verify result 62
 #   client-untrusted     certificate from another root: verify result 19
 #   client-expired       expired certificate: verify result 10
+#                        (these three fail under both libraries for the same
+#                        reason: the application asked for verification, so
+#                        policy and application agree)
 #   client-halfclose-*   TCP half-close after the echo: the server's fatal
 #                        alert as SSL_read reports it (0, SSL_ERROR_SSL)
-# The last three fail under both libraries for the same reason: the
-# application asked for verification, so policy and application agree.
+#   python-calls-tls13   diff_python_calls: cipher NIDs and description,
+#                        Finished lengths, verified chain, session getters,
+#                        i2d/d2i copy resuming a second connection
+#   python-calls-tls12   the same over TLS 1.2
+#   membio-tls13         diff_membio: a client over two memory BIOs, bytes
+#                        moved by the program (python's SSLObject, asyncio):
+#                        SSL_get_error at each step, data, the peer's close
+#   membio-tls12         the same over TLS 1.2
+# KEEP_DIFF=DIR keeps every output (copied to DIR) for a look afterwards.
 set -euo pipefail
 
 build=$(cd "${1:?usage: run-diff.sh BUILD_DIR [MAKE_PKI_SCRIPT]}" && pwd)
@@ -41,7 +51,7 @@ tmp=$(mktemp -d)
 server_pid=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
+  [ -n "${KEEP_DIFF:-}" ] && cp -r "$tmp" "$KEEP_DIFF"; rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -167,6 +177,12 @@ check client-untrusted "$(server untrusted "$tls13")" diff_client "$pki/roots.pe
 check client-expired "$(server expired "$tls13")" diff_client "$pki/roots.pem" localhost
 check client-halfclose-tls12 "$(server good "$tls12")" diff_client "$pki/roots.pem" localhost halfclose
 check client-halfclose-tls13 "$(server good "$tls13")" diff_client "$pki/roots.pem" localhost halfclose
+# The calls python's _ssl makes (diff_python_calls): two connections, the
+# second resuming the first's session through an i2d/d2i copy.
+check python-calls-tls13 "$(server good "$tls13") -naccept 2" diff_python_calls "$pki/roots.pem" localhost
+check python-calls-tls12 "$(server good "$tls12") -naccept 2" diff_python_calls "$pki/roots.pem" localhost
+check membio-tls13 "$(server good "$tls13")" diff_membio "$pki/roots.pem" localhost
+check membio-tls12 "$(server good "$tls12")" diff_membio "$pki/roots.pem" localhost
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"
