@@ -45,3 +45,13 @@ uint16_t SSL_CIPHER_get_protocol_id(const SSL_CIPHER *c)
 {
     return c ? info(c)->id : 0;
 }
+
+/* By the two-byte IANA id, among the suites the core knows; NULL (no
+ * error) for one it does not, as OpenSSL. */
+const SSL_CIPHER *SSL_CIPHER_find(SSL *s, const unsigned char *ptr)
+{
+    (void)s;
+    if (!ptr)
+        return NULL;
+    return (const SSL_CIPHER *)ssa_cipher_by_id((uint16_t)((ptr[0] << 8) | ptr[1]));
+}

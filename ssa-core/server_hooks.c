@@ -246,14 +246,14 @@ static WOLFSSL_SESSION *session_get_cb(WOLFSSL *ssl, const unsigned char *id, in
         return NULL;
     const unsigned char *p = blob;
     WOLFSSL_SESSION *s = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)blob_len);
-    memset(blob, 0, blob_len);
-    free(blob);
     if (s && session_expired(c, s)) {
         if (c->ctx->sess_remove)
-            c->ctx->sess_remove(id, (size_t)len, c->ctx->sess_arg);
+            c->ctx->sess_remove(id, (size_t)len, blob, blob_len, c->ctx->sess_arg);
         wolfSSL_SESSION_free(s);
         s = NULL;
     }
+    memset(blob, 0, blob_len);
+    free(blob);
     return s;
 }
 

@@ -454,14 +454,16 @@ SSA_API const unsigned char *ssa_conn_client_hello(const ssa_conn *c, size_t *le
  *   new:    a full handshake made a session (id, blob); the hook copies.
  *   get:    look an id up; return true with a malloc()ed blob, which the
  *           core frees. A blob older than policy's lifetime is not used.
- *   remove: the engine dropped a session (may be NULL).
+ *   remove: a session the get hook returned has expired (policy's lifetime
+ *           or its own timeout) and was not used (may be NULL).
  * With internal_cache false the engine's own cache is neither filled nor
  * searched (SSL_SESS_CACHE_NO_INTERNAL). Before the first connection. */
 typedef void (*ssa_session_new_hook)(ssa_conn *c, const unsigned char *id, size_t id_len,
                                      const unsigned char *blob, size_t len, void *arg);
 typedef bool (*ssa_session_get_hook)(ssa_conn *c, const unsigned char *id, size_t id_len,
                                      unsigned char **blob, size_t *len, void *arg);
-typedef void (*ssa_session_remove_hook)(const unsigned char *id, size_t id_len, void *arg);
+typedef void (*ssa_session_remove_hook)(const unsigned char *id, size_t id_len,
+                                        const unsigned char *blob, size_t len, void *arg);
 SSA_API ssa_status ssa_ctx_set_session_hooks(ssa_ctx *ctx, ssa_session_new_hook new_hook,
                                              ssa_session_get_hook get_hook,
                                              ssa_session_remove_hook remove_hook, void *arg,
