@@ -208,6 +208,50 @@ ssa_status ssa_session_blob_id(const unsigned char *blob, size_t len, unsigned c
 
 /* ---- the engine's callbacks ------------------------------------------------ */
 
+/* wolfSSL's TLS 1.2 server always issues a full-length (32-byte) session
+ * id, the one its ServerHello carried, but records the length the client
+ * offered: 0 for a fresh handshake. The bytes are right, the length is not,
+ * and wolfSSL has no setter for it (its SSL_SESSION_set1_id is a stub). So
+ * the serialized session gets the id spliced in: wolfSSL 5.5.4's i2d
+ * layout starts side(1) bornOn(4) timeout(4) idLen(1) id(idLen), and d2i
+ * validates the result when the session comes back. */
+#define BLOB_ID_LEN_AT 9
+#define SERVER_ID_LEN 32
+
+static unsigned char *blob_with_id(const unsigned char *blob, size_t n, const unsigned char *id,
+                                   size_t *out_len)
+{
+    unsigned char *fixed = malloc(n + SERVER_ID_LEN);
+    if (!fixed)
+        return NULL;
+    memcpy(fixed, blob, BLOB_ID_LEN_AT);
+    fixed[BLOB_ID_LEN_AT] = SERVER_ID_LEN;
+    memcpy(fixed + BLOB_ID_LEN_AT + 1, id, SERVER_ID_LEN);
+    memcpy(fixed + BLOB_ID_LEN_AT + 1 + SERVER_ID_LEN, blob + BLOB_ID_LEN_AT + 1,
+           n - BLOB_ID_LEN_AT - 1);
+    *out_len = n + SERVER_ID_LEN;
+    return fixed;
+}
+
+static void session_give(ssa_conn *c, WOLFSSL_SESSION *s, const unsigned char *blob, size_t n)
+{
+    unsigned int id_len = 0;
+    const unsigned char *id = wolfSSL_SESSION_get_id(s, &id_len);
+    if (!id || n <= BLOB_ID_LEN_AT || blob[BLOB_ID_LEN_AT] != id_len)
+        return; /* not the layout we know: no external caching */
+    if (id_len) {
+        c->ctx->sess_new(c, id, id_len, blob, n, c->ctx->sess_arg);
+        return;
+    }
+    size_t fixed_len = 0;
+    unsigned char *fixed = blob_with_id(blob, n, id, &fixed_len);
+    if (fixed)
+        c->ctx->sess_new(c, id, SERVER_ID_LEN, fixed, fixed_len, c->ctx->sess_arg);
+    if (fixed)
+        memset(fixed, 0, fixed_len);
+    free(fixed);
+}
+
 static int session_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *s)
 {
     ssa_conn *c = ssa_conn_from_wolf(ssl);
@@ -215,10 +259,8 @@ static int session_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *s)
         return 0;
     int n = wolfSSL_i2d_SSL_SESSION(s, NULL);
     unsigned char *blob = n > 0 ? malloc((size_t)n) : NULL, *p = blob;
-    unsigned int id_len = 0;
-    const unsigned char *id = wolfSSL_SESSION_get_id(s, &id_len);
-    if (blob && wolfSSL_i2d_SSL_SESSION(s, &p) == n && id && id_len)
-        c->ctx->sess_new(c, id, id_len, blob, (size_t)n, c->ctx->sess_arg);
+    if (blob && wolfSSL_i2d_SSL_SESSION(s, &p) == n)
+        session_give(c, s, blob, (size_t)n);
     if (blob)
         memset(blob, 0, (size_t)n); /* it holds the master secret */
     free(blob);
