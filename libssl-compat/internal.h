@@ -134,6 +134,10 @@ struct ssl_ctx_st {
                          HMAC_CTX *, int);
     int (*ticket_key_evp_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *,
                              EVP_MAC_CTX *, int);
+    /* The context's own ticket keys (session_cache.c), made at creation. */
+    unsigned char ticket_name[16];
+    unsigned char ticket_aes[32];
+    unsigned char ticket_hmac[32];
     uint32_t max_early_data;    /* as asked; early_data.c reports the effective */
     int verify_depth;           /* -1: not set */
     int security_level;
@@ -259,7 +263,9 @@ void compat_set_servername_arg(SSL_CTX *ctx, void *arg);
 /* alpn.c, session_cache.c: their hooks on a server core context. */
 void compat_alpn_install(SSL_CTX *ctx, ssa_ctx *core);
 ssa_status compat_sessions_install(SSL_CTX *ctx, ssa_ctx *core);
-/* session_cache.c: ticket key callbacks (SSL_CTX_callback_ctrl). */
+/* session_cache.c: ticket key callbacks (SSL_CTX_callback_ctrl), and the
+ * context's own keys (SSL_CTX_new; 0 if randomness failed). */
+int compat_ticket_keys_init(SSL_CTX *ctx);
 long compat_set_ticket_key_cb(SSL_CTX *ctx, void (*cb)(void));
 /* client_hello.c: the certificate slot for this ClientHello (server, from
  * the SNI hook). */

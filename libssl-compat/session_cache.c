@@ -13,6 +13,8 @@
  * handshake is a full one. The ticket callbacks get real EVP_CIPHER_CTX and
  * HMAC_CTX / EVP_MAC_CTX objects and the ticket is protected with them
  * here, as OpenSSL does: encrypt-then-MAC over key name, IV and ciphertext.
+ * Without a callback, the context's own keys (made at SSL_CTX_new) are used
+ * the same way.
  */
 #include "internal.h"
 
@@ -187,11 +189,43 @@ static bool mac_compute(ticket_mac *m, const unsigned char *name, const unsigned
     return true;
 }
 
+/* Without an application callback, the context's own keys, made at
+ * SSL_CTX_new as OpenSSL makes them: a server that forks its workers after
+ * configuring (nginx) then shares them, so a ticket from one worker
+ * resumes in another. AES-256-CBC and HMAC-SHA256, OpenSSL's choice. */
+int compat_ticket_keys_init(SSL_CTX *ctx)
+{
+    return RAND_bytes(ctx->ticket_name, sizeof ctx->ticket_name) == 1
+           && RAND_priv_bytes(ctx->ticket_aes, sizeof ctx->ticket_aes) == 1
+           && RAND_priv_bytes(ctx->ticket_hmac, sizeof ctx->ticket_hmac) == 1;
+}
+
+static int builtin_ticket_cb(SSL_CTX *ctx, unsigned char *name, unsigned char *iv,
+                             EVP_CIPHER_CTX *cctx, HMAC_CTX *hctx, int enc)
+{
+    if (enc) {
+        memcpy(name, ctx->ticket_name, sizeof ctx->ticket_name);
+        if (RAND_bytes(iv, 16) != 1
+            || !EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, ctx->ticket_aes, iv))
+            return -1;
+    } else {
+        if (CRYPTO_memcmp(name, ctx->ticket_name, sizeof ctx->ticket_name) != 0)
+            return 0; /* not one of ours */
+        if (!EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, ctx->ticket_aes, iv))
+            return -1;
+    }
+    return HMAC_Init_ex(hctx, ctx->ticket_hmac, sizeof ctx->ticket_hmac, EVP_sha256(), NULL) ? 1
+                                                                                             : -1;
+}
+
 static int call_ticket_cb(SSL_CTX *ctx, SSL *s, unsigned char *name, unsigned char *iv,
                           EVP_CIPHER_CTX *cctx, ticket_mac *m, int enc)
 {
-    return ctx->ticket_key_cb ? ctx->ticket_key_cb(s, name, iv, cctx, m->hctx, enc)
-                              : ctx->ticket_key_evp_cb(s, name, iv, cctx, m->mctx, enc);
+    if (ctx->ticket_key_evp_cb)
+        return ctx->ticket_key_evp_cb(s, name, iv, cctx, m->mctx, enc);
+    if (ctx->ticket_key_cb)
+        return ctx->ticket_key_cb(s, name, iv, cctx, m->hctx, enc);
+    return builtin_ticket_cb(ctx, name, iv, cctx, m->hctx, enc);
 }
 
 static ssa_ticket_answer ticket_encrypt(EVP_CIPHER_CTX *cctx, ticket_mac *m,
@@ -274,7 +308,7 @@ ssa_status compat_sessions_install(SSL_CTX *ctx, ssa_ctx *core)
         st = ssa_ctx_set_session_hooks(core, session_new_hook, session_get_hook,
                                        session_remove_hook, ctx,
                                        !(ctx->sess_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE));
-    if (st == SSA_OK && (ctx->ticket_key_cb || ctx->ticket_key_evp_cb))
+    if (st == SSA_OK)
         st = ssa_ctx_set_ticket_hook(core, ticket_hook, ctx);
     return st;
 }

@@ -152,9 +152,12 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
         return NULL;
     }
     SSL_CTX *ctx = OPENSSL_zalloc(sizeof *ctx);
-    if (!ctx || !(ctx->store = X509_STORE_new()) || !(ctx->param = X509_VERIFY_PARAM_new())) {
-        if (ctx)
+    if (!ctx || !(ctx->store = X509_STORE_new()) || !(ctx->param = X509_VERIFY_PARAM_new())
+        || !compat_ticket_keys_init(ctx)) {
+        if (ctx) {
             X509_STORE_free(ctx->store);
+            X509_VERIFY_PARAM_free(ctx->param);
+        }
         OPENSSL_free(ctx);
         COMPAT_ERR(ERR_R_MALLOC_FAILURE);
         return NULL;
@@ -208,7 +211,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     OPENSSL_free(ctx->alpn);
     sk_X509_NAME_pop_free(ctx->client_ca, X509_NAME_free);
     pthread_mutex_destroy(&ctx->lock);
-    OPENSSL_free(ctx);
+    OPENSSL_clear_free(ctx, sizeof *ctx); /* ticket keys */
 }
 
 int SSL_CTX_set_ex_data(SSL_CTX *ctx, int idx, void *data)
@@ -814,6 +817,13 @@ int compat_default_slot(const SSL_CTX *ctx)
 static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, const compat_cert *own,
                                  bool server, int *anchors)
 {
+    /* The context-wide part of the request (session cache, tickets,
+     * lifetime; the rest is per connection too): a request policy leaves
+     * nothing of is reported by the connection's own merge, in words. */
+    ssa_request req;
+    compat_request_effective(&ctx->rq, &req);
+    compat_clamp_legacy_versions(&req, ssa_ctx_policy(core));
+    (void)ssa_ctx_request(core, &req, NULL);
     ssa_status st = SSA_OK;
     /* Policy may forbid application anchors: the core refuses them and the
      * administrator's store stays, which is the stricter outcome. */
@@ -877,8 +887,9 @@ ssa_ctx *compat_ctx_core_at(SSL_CTX *ctx, int idx, int *anchors)
         ssa_ctx *core = ssa_ctx_new(role, COMPAT_FRONTEND);
         int n = 0;
         bool server = role == SSA_ROLE_SERVER;
-        st = core ? core_configure(ctx, core, server ? &ctx->certs[idx - 1] : NULL, server, &n)
-                  : SSA_ERR_NOMEM;
+        /* A client presents its context's current certificate, if any. */
+        const compat_cert *own = server ? &ctx->certs[idx - 1] : &ctx->certs[ctx->cur];
+        st = core ? core_configure(ctx, core, own, server, &n) : SSA_ERR_NOMEM;
         if (st == SSA_OK) {
             ctx->core[idx] = core;
             ctx->core_gen[idx] = ctx->gen;
