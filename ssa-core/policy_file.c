@@ -25,6 +25,24 @@
 
 #include <libconfig.h>
 
+#include "libconfig_private.h"
+
+/* libconfig is called through the privately loaded copy (see
+ * libconfig_private.c: applications may define functions with its
+ * names). `lc` is set before any call, in ssa_policy_load_file. */
+static const ssa_libconfig *lc;
+#define config_init(c) lc->init(c)
+#define config_destroy(c) lc->destroy(c)
+#define config_read(c, f) lc->read(c, f)
+#define config_set_include_dir(c, d) lc->set_include_dir(c, d)
+#define config_setting_get_bool(s) lc->get_bool(s)
+#define config_setting_get_int(s) lc->get_int(s)
+#define config_setting_get_int64(s) lc->get_int64(s)
+#define config_setting_get_string(s) lc->get_string(s)
+#define config_setting_get_elem(s, i) lc->get_elem(s, i)
+#define config_setting_get_member(s, n) lc->get_member(s, n)
+#define config_setting_length(s) lc->length(s)
+
 #include "policy_internal.h"
 
 /* Enough for any cipher string: validation only needs the count. */
@@ -827,6 +845,12 @@ ssa_status ssa_policy_load_file(const char *path, const char *exe_path, ssa_poli
         return SSA_ERR_ARG;
     struct loader ld = { .path = path, .exe_path = exe_path, .err = err, .errlen = errlen,
                          .status = SSA_ERR_POLICY };
+    char why[256];
+    if (!(lc = ssa_libconfig_get(why, sizeof why))) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: the policy parser is unavailable: %s", path, why);
+        return SSA_ERR_POLICY;
+    }
     FILE *f = fopen(path, "re");
     if (!f)
         return cannot_open(&ld, errno);
