@@ -206,6 +206,24 @@ ssa_status ssa_session_blob_id(const unsigned char *blob, size_t len, unsigned c
     return SSA_OK;
 }
 
+ssa_status ssa_conn_raise_client_auth(ssa_conn *c, ssa_client_auth mode)
+{
+    if (c->role != SSA_ROLE_SERVER || c->handshake_done || (c->ssl && !c->in_sni_hook))
+        return SSA_ERR_STATE;
+    if (mode < c->settings.client_auth)
+        return SSA_ERR_POLICY;
+    if (mode == c->settings.client_auth)
+        return SSA_OK;
+    c->settings.client_auth = mode;
+    c->verify_enforced = true;
+    if (c->ssl)
+        wolfSSL_set_verify(c->ssl, mode == SSA_CLIENT_AUTH_REQUIRE
+                                       ? WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                       : WOLFSSL_VERIFY_PEER,
+                           ssa_verify_callback);
+    return SSA_OK;
+}
+
 /* ---- the engine's callbacks ------------------------------------------------ */
 
 /* wolfSSL's TLS 1.2 server always issues a full-length (32-byte) session

@@ -494,6 +494,12 @@ typedef ssa_ticket_answer (*ssa_ticket_hook)(ssa_conn *c, bool enc, unsigned cha
                                              size_t *out_len, void *arg);
 SSA_API ssa_status ssa_ctx_set_ticket_hook(ssa_ctx *ctx, ssa_ticket_hook hook, void *arg);
 
+/* Server, before its first flight (from the SNI hook at the latest):
+ * require (or ask for) a client certificate on this connection, as an
+ * application that decides per host does. Only raises: a mode below the
+ * connection's current one is SSA_ERR_POLICY and changes nothing. */
+SSA_API ssa_status ssa_conn_raise_client_auth(ssa_conn *c, ssa_client_auth mode);
+
 /* Maximum verification depth asked by the application (OpenSSL's
  * semantics); the engine uses the smaller of it and policy's. */
 SSA_API ssa_status ssa_ctx_set_verify_depth(ssa_ctx *ctx, int depth);
