@@ -289,6 +289,33 @@ static long set_hostname(SSL *s, long type, const char *name)
     return 1;
 }
 
+/* SSL_set0/set1_chain, SSL_add0/add1_chain_cert: the chain of the SSL's
+ * own certificate (SSL_use_certificate). */
+static long ssl_chain(SSL *s, int cmd, bool copy, void *parg)
+{
+    if (cmd == SSL_CTRL_CHAIN) {
+        STACK_OF(X509) *mine = parg;
+        if (copy && parg && !(mine = X509_chain_up_ref(parg))) {
+            COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+            return 0;
+        }
+        sk_X509_pop_free(s->own.chain, X509_free);
+        s->own.chain = mine;
+        return 1;
+    }
+    if (!parg) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    if ((!s->own.chain && !(s->own.chain = sk_X509_new_null())) || !sk_X509_push(s->own.chain, parg)) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    if (copy)
+        X509_up_ref(parg);
+    return 1;
+}
+
 long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
 {
     bool handled;
@@ -298,6 +325,8 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return r;
     switch (cmd) {
     case SSL_CTRL_SET_TLSEXT_HOSTNAME: return set_hostname(s, larg, parg);
+    case SSL_CTRL_CHAIN:
+    case SSL_CTRL_CHAIN_CERT: return ssl_chain(s, cmd, larg != 0, parg);
     default: return 0;
     }
 }

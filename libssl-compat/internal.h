@@ -151,6 +151,7 @@ struct ssl_ctx_st {
     struct {
         X509 *cert;
         EVP_PKEY *key;
+        STACK_OF(X509) *chain;  /* the same certificate objects, up-ref'd */
         ssa_ctx *core;
         unsigned gen;
     } own_cores[8];
@@ -270,6 +271,12 @@ long compat_set_ticket_key_cb(SSL_CTX *ctx, void (*cb)(void));
 /* client_hello.c: the certificate slot for this ClientHello (server, from
  * the SNI hook). */
 int compat_choose_slot(const SSL *s);
+/* servername.c: whether policy names a default server certificate; the
+ * placeholder certificate of servers whose callbacks set theirs (never
+ * sent; NULL if it could not be made). */
+bool compat_policy_has_server_cert(void);
+bool compat_needs_placeholder(const SSL_CTX *ctx, const compat_cert *own);
+const compat_cert *compat_placeholder(void);
 /* servername.c: a core context with an SSL's own certificate (new ref). */
 ssa_ctx *compat_own_cert_core(SSL *s);
 

@@ -73,19 +73,38 @@ static ssa_sni_answer run_hello_callbacks(SSL *s)
     return answer;
 }
 
-/* The core context with the certificate this handshake uses. */
+/* The core context with the certificate this handshake uses. With no
+ * certificate from the context, the SSL or policy, the handshake ends
+ * here: the placeholder (below) is never sent. */
 static bool switch_certificate(SSL *s)
 {
-    int anchors;
-    ssa_ctx *target = s->own.cert && s->own.key
-                          ? compat_own_cert_core(s)
-                          : compat_ctx_core_at(s->ctx, COMPAT_CORE_SERVER(compat_choose_slot(s)),
-                                               &anchors);
+    int anchors, slot = compat_choose_slot(s);
+    const compat_cert *c = &s->ctx->certs[slot];
+    bool own = s->own.cert && s->own.key;
+    if (!own && !(c->cert && c->key) && !compat_policy_has_server_cert()) {
+        audit_hello_failure("callbacks set no certificate; result", 0);
+        return false;
+    }
+    ssa_ctx *target = own ? compat_own_cert_core(s)
+                          : compat_ctx_core_at(s->ctx, COMPAT_CORE_SERVER(slot), &anchors);
     if (!target)
         return false;
     bool ok = target == ssa_conn_ctx(s->conn) || ssa_conn_switch_ctx(s->conn, target) == SSA_OK;
     ssa_ctx_unref(target);
     return ok;
+}
+
+/* A verify mode set on the SSL from the callbacks (SSL_set_verify, as
+ * lighttpd and nginx's servername callback do per host) takes effect for
+ * this handshake: the connection is raised to it (never lowered). */
+static bool apply_verify_mode(SSL *s)
+{
+    int mode = s->rq.verify_mode;
+    ssa_client_auth want = !(mode & SSL_VERIFY_PEER) ? SSA_CLIENT_AUTH_NONE
+                           : (mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) ? SSA_CLIENT_AUTH_REQUIRE
+                                                                      : SSA_CLIENT_AUTH_OPTIONAL;
+    ssa_status st = ssa_conn_raise_client_auth(s->conn, want);
+    return st == SSA_OK || st == SSA_ERR_POLICY; /* lower than now: stays */
 }
 
 static ssa_sni_answer sni_hook(ssa_conn *c, const char *name, void *arg)
@@ -97,7 +116,7 @@ static ssa_sni_answer sni_hook(ssa_conn *c, const char *name, void *arg)
         return SSA_SNI_OK;
     s->in_hello = true;
     ssa_sni_answer answer = run_hello_callbacks(s);
-    if (answer != SSA_SNI_FATAL && !switch_certificate(s))
+    if (answer != SSA_SNI_FATAL && (!switch_certificate(s) || !apply_verify_mode(s)))
         answer = SSA_SNI_FATAL;
     s->in_hello = false;
     return answer;
@@ -183,4 +202,69 @@ int SSL_use_PrivateKey(SSL *s, EVP_PKEY *pkey)
 ssa_ctx *compat_own_cert_core(SSL *s)
 {
     return compat_ctx_core_own(s->ctx, &s->own);
+}
+
+/* ---- a placeholder for servers whose certificate comes from callbacks ---- */
+
+/* lighttpd sets its certificate with SSL_use_certificate from its
+ * certificate callback, so its SSL_CTX has none when a handshake starts,
+ * and the engine will not start a server handshake without one. Such a
+ * context's core gets a placeholder: a P-256 key and a self-signed
+ * certificate made once per process with libcrypto. It is never sent:
+ * switch_certificate ends a handshake whose callbacks set no certificate,
+ * before the server's first message. */
+static X509 *placeholder_cert;
+static EVP_PKEY *placeholder_key;
+static pthread_once_t placeholder_once = PTHREAD_ONCE_INIT;
+
+static void placeholder_make(void)
+{
+    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    bool ok = key && x && name && X509_set_version(x, X509_VERSION_3)
+              && ASN1_INTEGER_set(X509_get_serialNumber(x), 1)
+              && X509_gmtime_adj(X509_getm_notBefore(x), 0)
+              && X509_gmtime_adj(X509_getm_notAfter(x), 3600)
+              && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                            (const unsigned char *)"SSA placeholder, never sent",
+                                            -1, -1, 0)
+              && X509_set_subject_name(x, name) && X509_set_issuer_name(x, name)
+              && X509_set_pubkey(x, key) && X509_sign(x, key, EVP_sha256()) > 0;
+    X509_NAME_free(name);
+    if (!ok) {
+        X509_free(x);
+        EVP_PKEY_free(key);
+        ERR_clear_error();
+        return;
+    }
+    placeholder_cert = x;
+    placeholder_key = key;
+}
+
+bool compat_policy_has_server_cert(void)
+{
+    ssa_policy *p = ssa_policy_current();
+    bool has = p->server_certificate && p->server_certificate[0] && p->server_private_key
+               && p->server_private_key[0];
+    ssa_policy_unref(p);
+    return has;
+}
+
+/* The certificate a server core context starts with when its slot has
+ * none but the application's callbacks may set one: the placeholder. */
+bool compat_needs_placeholder(const SSL_CTX *ctx, const compat_cert *own)
+{
+    return !(own && own->cert && own->key)
+           && (ctx->cert_cb || ctx->client_hello_cb || ctx->servername_cb)
+           && !compat_policy_has_server_cert();
+}
+
+const compat_cert *compat_placeholder(void)
+{
+    static compat_cert c;
+    pthread_once(&placeholder_once, placeholder_make);
+    c.cert = placeholder_cert;
+    c.key = placeholder_key;
+    return placeholder_cert ? &c : NULL;
 }

@@ -196,6 +196,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     for (size_t i = 0; i < sizeof ctx->own_cores / sizeof ctx->own_cores[0]; i++) {
         X509_free(ctx->own_cores[i].cert);
         EVP_PKEY_free(ctx->own_cores[i].key);
+        sk_X509_pop_free(ctx->own_cores[i].chain, X509_free);
         ssa_ctx_unref(ctx->own_cores[i].core);
     }
     compat_request_clear(&ctx->rq);
@@ -860,6 +861,8 @@ static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, const compat_cert 
         st = SSA_OK;
     if (st == SSA_OK && ctx->alpn)
         st = ssa_ctx_set_alpn_wire(core, ctx->alpn, ctx->alpn_len);
+    if (server && compat_needs_placeholder(ctx, own))
+        own = compat_placeholder();
     if (st == SSA_OK && own && own->cert && own->key)
         st = core_use_cert(core, own->cert, own->chain, own->key);
     if (st == SSA_OK && ctx->verify_depth >= 0)
@@ -913,6 +916,18 @@ ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role, int *anchors)
                                    : COMPAT_CORE_SERVER(compat_default_slot(ctx)), anchors);
 }
 
+/* Same certificate objects (SSL_set1_chain copies the stack, not the
+ * certificates). */
+static bool same_chain(STACK_OF(X509) *a, STACK_OF(X509) *b)
+{
+    if (sk_X509_num(a) != sk_X509_num(b))
+        return false;
+    for (int i = 0; i < sk_X509_num(a); i++)
+        if (sk_X509_value(a, i) != sk_X509_value(b, i))
+            return false;
+    return true;
+}
+
 /* A small cache, replaced round-robin: servers hand the same few
  * certificate objects to many connections. */
 ssa_ctx *compat_ctx_core_own(SSL_CTX *ctx, const compat_cert *own)
@@ -923,7 +938,8 @@ ssa_ctx *compat_ctx_core_own(SSL_CTX *ctx, const compat_cert *own)
     pthread_mutex_lock(&ctx->lock);
     for (size_t i = 0; i < n && !ref; i++)
         if (ctx->own_cores[i].core && ctx->own_cores[i].cert == own->cert
-            && ctx->own_cores[i].key == own->key && ctx->own_cores[i].gen == ctx->gen)
+            && ctx->own_cores[i].key == own->key && ctx->own_cores[i].gen == ctx->gen
+            && same_chain(ctx->own_cores[i].chain, own->chain))
             ref = ssa_ctx_ref(ctx->own_cores[i].core);
     if (!ref) {
         ssa_ctx *core = ssa_ctx_new(SSA_ROLE_SERVER, COMPAT_FRONTEND);
@@ -933,7 +949,9 @@ ssa_ctx *compat_ctx_core_own(SSL_CTX *ctx, const compat_cert *own)
             size_t i = ctx->own_next++ % n;
             X509_free(ctx->own_cores[i].cert);
             EVP_PKEY_free(ctx->own_cores[i].key);
+            sk_X509_pop_free(ctx->own_cores[i].chain, X509_free);
             ssa_ctx_unref(ctx->own_cores[i].core);
+            ctx->own_cores[i].chain = own->chain ? X509_chain_up_ref(own->chain) : NULL;
             X509_up_ref(own->cert);
             EVP_PKEY_up_ref(own->key);
             ctx->own_cores[i].cert = own->cert;
