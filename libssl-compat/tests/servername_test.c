@@ -6,6 +6,8 @@
  */
 #include "pair.h"
 
+#include <openssl/pem.h>
+
 static int sni_answer;
 static char sni_seen[256];
 static SSL_CTX *sni_switch_to;
@@ -175,6 +177,73 @@ START_TEST(certificate_by_key_type)
 }
 END_TEST
 
+static X509 *cb_cert;
+static EVP_PKEY *cb_key;
+
+/* lighttpd's way: the certificate is set on the SSL from the callback. */
+static int cert_cb(SSL *s, void *arg)
+{
+    (void)arg;
+    if (!cb_cert)
+        return 1; /* sets nothing */
+    return SSL_use_certificate(s, cb_cert) == 1 && SSL_use_PrivateKey(s, cb_key) == 1;
+}
+
+static void load_pair(const char *crt, const char *key)
+{
+    FILE *f = fopen(test_pki(crt), "r");
+    cb_cert = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    f = fopen(test_pki(key), "r");
+    cb_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    ck_assert_ptr_nonnull(cb_cert);
+    ck_assert_ptr_nonnull(cb_key);
+}
+
+/* A context without a certificate whose certificate callback sets one on
+ * the SSL: that one is sent. If the callback sets none, the handshake
+ * fails: the placeholder the core starts with is never sent. */
+START_TEST(certificate_from_callback)
+{
+    pair_policy();
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = pair_client_ctx();
+    SSL_CTX_set_cert_cb(sctx, cert_cb, NULL);
+    load_pair("selfsigned.crt", "selfsigned.key");
+    X509_free(cb_cert);
+    EVP_PKEY_free(cb_key);
+    cb_cert = NULL;
+    cb_key = NULL;
+    pair p = pair_new(cctx, sctx, "localhost");
+    ck_assert(!pair_handshake(&p));
+    X509 *sent = SSL_get1_peer_certificate(p.client);
+    ck_assert_ptr_null(sent);
+    ck_assert(pair_audit_has("callbacks set no certificate"));
+    pair_free(&p);
+
+    load_pair("rsa2048.crt", "rsa2048.key"); /* leaf only: signed by the intermediate */
+    SSL_CTX_free(cctx);
+    cctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_int_eq(SSL_CTX_load_verify_locations(cctx, test_pki("ca.crt"), NULL), 1);
+    ck_assert_int_eq(SSL_CTX_load_verify_locations(cctx, test_pki("int.crt"), NULL), 1);
+    p = pair_new(cctx, sctx, "localhost");
+    ck_assert(pair_handshake(&p));
+    char cn[128];
+    pair_peer_cn(&p, cn, sizeof cn);
+    ck_assert_str_eq(cn, "localhost");
+    sent = SSL_get1_peer_certificate(p.client);
+    ck_assert_int_eq(X509_cmp(sent, cb_cert), 0);
+    X509_free(sent);
+    pair_free(&p);
+    X509_free(cb_cert);
+    EVP_PKEY_free(cb_key);
+    cb_cert = NULL;
+    cb_key = NULL;
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
 static int info_start, info_done;
 
 static void info_cb(const SSL *s, int where, int ret)
@@ -214,6 +283,7 @@ static Suite *suite(void)
     tcase_add_test(tc, client_hello_callback);
     tcase_add_test(tc, certificate_by_key_type);
     tcase_add_test(tc, info_callback);
+    tcase_add_test(tc, certificate_from_callback);
     suite_add_tcase(s, tc);
     return s;
 }
