@@ -82,7 +82,10 @@ static bool switch_certificate(SSL *s)
     const compat_cert *c = &s->ctx->certs[slot];
     bool own = s->own.cert && s->own.key;
     if (!own && !(c->cert && c->key) && !compat_policy_has_server_cert()) {
-        audit_hello_failure("callbacks set no certificate; result", 0);
+        ssa_policy *p = ssa_policy_current();
+        ssa_audit_event(p, COMPAT_FRONTEND, "handshake refused: the application's callbacks set "
+                                            "no certificate, and policy names no default one");
+        ssa_policy_unref(p);
         return false;
     }
     ssa_ctx *target = own ? compat_own_cert_core(s)
