@@ -10,8 +10,10 @@
  * lookup), and crash. Loaded with RTLD_LOCAL | RTLD_DEEPBIND, libconfig
  * binds to itself first, and we call it through these pointers only.
  * AddressSanitizer refuses RTLD_DEEPBIND, so the sanitizer build loads it
- * without (and applications with clashing names cannot run under it).
+ * into a link-map namespace of its own (dlmopen), where it cannot see the
+ * application's symbols either.
  */
+#define _GNU_SOURCE /* dlmopen, RTLD_DEEPBIND */
 #include "libconfig_private.h"
 
 #include <dlfcn.h>
@@ -22,11 +24,14 @@
 #define SSA_LIBCONFIG_SONAME "libconfig.so.9"
 #endif
 
+static void *open_private(void)
+{
 #if defined(__SANITIZE_ADDRESS__)
-#define LIBCONFIG_DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL)
+    return dlmopen(LM_ID_NEWLM, SSA_LIBCONFIG_SONAME, RTLD_NOW | RTLD_LOCAL);
 #else
-#define LIBCONFIG_DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
+    return dlopen(SSA_LIBCONFIG_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
 #endif
+}
 
 static ssa_libconfig lc;
 static bool lc_ok;
@@ -44,7 +49,7 @@ static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-    void *h = dlopen(SSA_LIBCONFIG_SONAME, LIBCONFIG_DLOPEN_FLAGS);
+    void *h = open_private();
     if (!h) {
         const char *why = dlerror();
         snprintf(lc_err, sizeof lc_err, "cannot load %s: %s", SSA_LIBCONFIG_SONAME,
