@@ -101,7 +101,7 @@ done
 if [ "$tt_rc" -eq 0 ] && [ -n "$up" ]; then
   result lighttpd start ok "lighttpd -tt and start over the drop-in (port $main_port)"
 else
-  result lighttpd start FAIL "-tt exit $tt_rc; up=${up:-no}: $(tail -5 "$tmp/tt.log" "$tmp/lighttpd.out" "$tmp/error.log" 2>/dev/null | tr '\n' ' ')"
+  result lighttpd start FAIL "-tt exit $tt_rc; up=${up:-no}: $(cat "$tmp/tt.log" "$tmp/lighttpd.out" "$tmp/error.log" 2>/dev/null | tail -4 | tr '\n' ' ')"
   exit 1
 fi
 

@@ -182,7 +182,7 @@ done
 if [ "$t_rc" -eq 0 ] && [ -n "$up" ]; then
   result nginx start ok "nginx -t and start over the drop-in (port $main_port)"
 else
-  result nginx start FAIL "nginx -t exit $t_rc; up=${up:-no}: $(tail -5 "$tmp/error.log" "$tmp/nginx-t.log" "$tmp/nginx.out" 2>/dev/null | tr '\n' ' ')"
+  result nginx start FAIL "nginx -t exit $t_rc; up=${up:-no}: $(cat "$tmp/nginx-t.log" "$tmp/nginx.out" "$tmp/error.log" 2>/dev/null | tail -4 | tr '\n' ' ')"
   exit 1
 fi
 
