@@ -92,6 +92,8 @@ big_sum=$(sha256sum <"$tmp/html/big.bin" | cut -d' ' -f1)
 mid_sum=$(sha256sum <"$tmp/html/mid.bin" | cut -d' ' -f1)
 openssl rand 80 >"$tmp/ticket.key"
 
+# nginx's variables, literally (nginx expands them).
+# shellcheck disable=SC2016
 vars='$ssl_protocol $ssl_cipher $ssl_alpn_protocol $ssl_server_name $ssl_session_reused $ssl_client_verify'
 cat >"$tmp/nginx.conf" <<CONF
 worker_processes 2;
