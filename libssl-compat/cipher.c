@@ -178,3 +178,13 @@ STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s)
     sk_SSL_CIPHER_free(m->ciphers);
     return m->ciphers = sk;
 }
+
+/* By the two-byte IANA id, among the suites the core knows; NULL (no
+ * error) for one it does not, as OpenSSL. */
+const SSL_CIPHER *SSL_CIPHER_find(SSL *s, const unsigned char *ptr)
+{
+    (void)s;
+    if (!ptr)
+        return NULL;
+    return (const SSL_CIPHER *)ssa_cipher_by_id((uint16_t)((ptr[0] << 8) | ptr[1]));
+}

@@ -99,10 +99,158 @@ static long set_tmp_dh(const void *dh)
     return 1;
 }
 
+static void ctx_touched(SSL_CTX *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    ctx->gen++;
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+/* ---- certificate chains (per certificate slot, as OpenSSL keeps them) ---- */
+
+/* SSL_CTX_set0_chain / set1_chain: the current certificate's chain. */
+static long set_chain(SSL_CTX *ctx, bool copy, STACK_OF(X509) *chain)
+{
+    STACK_OF(X509) *mine = chain;
+    if (copy && chain && !(mine = X509_chain_up_ref(chain))) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    sk_X509_pop_free(ctx->certs[ctx->cur].chain, X509_free);
+    ctx->certs[ctx->cur].chain = mine;
+    ctx_touched(ctx);
+    return 1;
+}
+
+/* SSL_CTX_add0/add1_chain_cert, and SSL_CTX_add_extra_chain_cert, which
+ * OpenSSL keeps apart for certificates without a chain of their own: here
+ * it joins the current certificate's chain (the same bytes on the wire
+ * for a server with one certificate). */
+static long add_chain_cert(SSL_CTX *ctx, bool copy, X509 *x)
+{
+    compat_cert *slot = &ctx->certs[ctx->cur];
+    if (!x) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    if ((!slot->chain && !(slot->chain = sk_X509_new_null())) || !sk_X509_push(slot->chain, x)) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    if (copy)
+        X509_up_ref(x);
+    ctx_touched(ctx);
+    return 1;
+}
+
+/* SSL_CTX_select_current_cert / SSL_CTX_set_current_cert. */
+static long select_cert(SSL_CTX *ctx, X509 *x)
+{
+    for (int i = 0; x && i < COMPAT_SLOTS; i++)
+        if (ctx->certs[i].cert == x) {
+            ctx->cur = i;
+            return 1;
+        }
+    return 0;
+}
+
+static long set_current_cert(SSL_CTX *ctx, long op)
+{
+    int from = op == SSL_CERT_SET_FIRST ? 0 : op == SSL_CERT_SET_NEXT ? ctx->cur + 1 : COMPAT_SLOTS;
+    for (int i = from; i < COMPAT_SLOTS; i++)
+        if (ctx->certs[i].cert) {
+            ctx->cur = i;
+            return 1;
+        }
+    return 0;
+}
+
+/* SSL_CTX_set1_groups_list: a request merged with policy like the cipher
+ * lists; nothing left (or an unknown name) fails as in OpenSSL. */
+static long set_groups_list(SSL_CTX *ctx, const char *list)
+{
+    uint16_t ids[SSA_MAX_GROUPS];
+    size_t n = 0;
+    char err[256] = "";
+    if (!list || ssa_groups_parse(list, ids, SSA_MAX_GROUPS, &n, err, sizeof err) != SSA_OK) {
+        COMPAT_ERR_MSG(SSL_R_BAD_VALUE, "groups \"%s\": %s", list ? list : "", err);
+        return 0;
+    }
+    compat_request trial;
+    ssa_settings st;
+    bool ok = compat_request_copy(&trial, &ctx->rq)
+              && compat_set_string(&trial.groups, &trial.req.groups, list);
+    ssa_status merged = ok ? compat_effective(&trial, !ctx->method->client, &st, err, sizeof err)
+                           : SSA_ERR_NOMEM;
+    compat_request_clear(&trial);
+    if (merged != SSA_OK) {
+        COMPAT_ERR_MSG(merged == SSA_ERR_NOMEM ? ERR_R_MALLOC_FAILURE : SSL_R_BAD_VALUE,
+                       "%s (SSA policy)", err);
+        return 0;
+    }
+    if (!compat_set_string(&ctx->rq.groups, &ctx->rq.req.groups, list)) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    ctx_touched(ctx);
+    return 1;
+}
+
+static void audit_ignored(const char *what)
+{
+    ssa_policy *p = ssa_policy_current();
+    ssa_audit_event(p, COMPAT_FRONTEND, "%s", what);
+    ssa_policy_unref(p);
+}
+
+/* Chain, certificate and server-side commands of SSL_CTX_ctrl; *handled
+ * says whether cmd was one of them. */
+static long server_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg, bool *handled)
+{
+    *handled = true;
+    switch (cmd) {
+    case SSL_CTRL_CHAIN: return set_chain(ctx, larg != 0, parg);
+    case SSL_CTRL_CHAIN_CERT: return add_chain_cert(ctx, larg != 0, parg);
+    case SSL_CTRL_EXTRA_CHAIN_CERT: return add_chain_cert(ctx, false, parg);
+    case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
+    case SSL_CTRL_GET_CHAIN_CERTS:
+        *(STACK_OF(X509) **)parg = ctx->certs[ctx->cur].chain;
+        return 1;
+    case SSL_CTRL_SELECT_CURRENT_CERT: return select_cert(ctx, parg);
+    case SSL_CTRL_SET_CURRENT_CERT: return set_current_cert(ctx, larg);
+    case SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG: compat_set_servername_arg(ctx, parg); return 1;
+    case SSL_CTRL_SET_GROUPS_LIST: return set_groups_list(ctx, parg);
+    /* Automatic DH parameters are the only kind there is: the groups
+     * policy allows. */
+    case SSL_CTRL_SET_DH_AUTO: return 1;
+    /* A performance hint (read whole records ahead); the engine reads as
+     * it does. The previous value is returned, as OpenSSL returns it. */
+    case SSL_CTRL_SET_READ_AHEAD: {
+        long old = ctx->read_ahead;
+        ctx->read_ahead = larg;
+        return old;
+    }
+    case SSL_CTRL_GET_READ_AHEAD: return ctx->read_ahead;
+    /* The size of OpenSSL's internal cache: recorded; the engine's own
+     * cache has a fixed size (an application's external cache is its own). */
+    case SSL_CTRL_SET_SESS_CACHE_SIZE: {
+        long old = ctx->sess_cache_size;
+        ctx->sess_cache_size = larg;
+        return old;
+    }
+    case SSL_CTRL_GET_SESS_CACHE_SIZE: return ctx->sess_cache_size;
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB_ARG: ctx->status_arg = parg; return 1;
+    default: *handled = false; return 0;
+    }
+}
+
 long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
 {
     bool handled;
     long r = common_ctrl(&ctx->rq, !ctx->method->client, cmd, larg, &handled);
+    if (handled)
+        return r;
+    r = server_ctrl(ctx, cmd, larg, parg, &handled);
     if (handled)
         return r;
     switch (cmd) {
@@ -141,6 +289,33 @@ static long set_hostname(SSL *s, long type, const char *name)
     return 1;
 }
 
+/* SSL_set0/set1_chain, SSL_add0/add1_chain_cert: the chain of the SSL's
+ * own certificate (SSL_use_certificate). */
+static long ssl_chain(SSL *s, int cmd, bool copy, void *parg)
+{
+    if (cmd == SSL_CTRL_CHAIN) {
+        STACK_OF(X509) *mine = parg;
+        if (copy && parg && !(mine = X509_chain_up_ref(parg))) {
+            COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+            return 0;
+        }
+        sk_X509_pop_free(s->own.chain, X509_free);
+        s->own.chain = mine;
+        return 1;
+    }
+    if (!parg) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    if ((!s->own.chain && !(s->own.chain = sk_X509_new_null())) || !sk_X509_push(s->own.chain, parg)) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    if (copy)
+        X509_up_ref(parg);
+    return 1;
+}
+
 long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
 {
     bool handled;
@@ -150,6 +325,32 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return r;
     switch (cmd) {
     case SSL_CTRL_SET_TLSEXT_HOSTNAME: return set_hostname(s, larg, parg);
+    case SSL_CTRL_CHAIN:
+    case SSL_CTRL_CHAIN_CERT: return ssl_chain(s, cmd, larg != 0, parg);
+    default: return 0;
+    }
+}
+
+/* Callbacks set through ctrl commands. Unknown commands: 0, nothing on
+ * the queue, as OpenSSL. */
+long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
+{
+    switch (cmd) {
+    case SSL_CTRL_SET_TLSEXT_SERVERNAME_CB: return compat_set_servername_cb(ctx, fp);
+    case SSL_CTRL_SET_TLSEXT_TICKET_KEY_CB: return compat_set_ticket_key_cb(ctx, fp);
+    /* OCSP stapling: the core sends no certificate status, so the status
+     * callback is recorded and never called: clients asking for a stapled
+     * response get none, as from a server without one. Audited. */
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB:
+        ctx->status_cb_set = fp != NULL;
+        if (fp)
+            audit_ignored("OCSP stapling (status callback) not provided by SSA: no stapled "
+                          "responses are sent");
+        return 1;
+    case SSL_CTRL_SET_MSG_CALLBACK:
+        SSL_CTX_set_msg_callback(ctx, (void (*)(int, int, int, const void *, size_t, SSL *,
+                                                void *))fp);
+        return 1;
     default: return 0;
     }
 }

@@ -33,6 +33,8 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -56,6 +58,22 @@ typedef struct compat_request {
     SSL_verify_cb verify_cb;
 } compat_request;
 
+/* Own certificates, one per key type, as OpenSSL keeps them: a server
+ * with an RSA and an ECDSA certificate answers each client with the one
+ * it can use (servername.c chooses). */
+enum { COMPAT_SLOT_RSA = 0, COMPAT_SLOT_EC, COMPAT_SLOT_OTHER, COMPAT_SLOTS };
+typedef struct compat_cert {
+    X509 *cert;
+    STACK_OF(X509) *chain;
+    EVP_PKEY *key;
+} compat_cert;
+
+/* Index of the core contexts an SSL_CTX builds: the client's, then one
+ * server context per certificate slot. */
+#define COMPAT_CORE_CLIENT 0
+#define COMPAT_CORE_SERVER(slot) (1 + (slot))
+#define COMPAT_CORES (1 + COMPAT_SLOTS)
+
 struct ssl_ctx_st {
     atomic_int refs;
     const SSL_METHOD *method;
@@ -71,16 +89,17 @@ struct ssl_ctx_st {
     size_t n_trust_files;
     char **trust_dirs;
     size_t n_trust_dirs;
-    /* Own certificate, chain and key: real libcrypto objects. */
-    X509 *cert;
-    STACK_OF(X509) *chain;
-    EVP_PKEY *key;
+    /* Own certificates, chains and keys: real libcrypto objects, by key
+     * type; `cur` is the slot the last certificate or key went to (the
+     * one chain commands and the getters address, as in OpenSSL). */
+    compat_cert certs[COMPAT_SLOTS];
+    int cur;
     unsigned char *alpn;        /* wire format */
     size_t alpn_len;
     unsigned gen;               /* bumped by every setter the core sees */
-    ssa_ctx *core[2];           /* by ssa_role; NULL until first needed */
-    unsigned core_gen[2];
-    int core_anchors[2];        /* store certificates the core got */
+    ssa_ctx *core[COMPAT_CORES];/* COMPAT_CORE_*; NULL until first needed */
+    unsigned core_gen[COMPAT_CORES];
+    int core_anchors[COMPAT_CORES]; /* store certificates the core got */
     CRYPTO_EX_DATA ex_data;
     /* Callbacks and records (ssl_ctx.c, session.c; see there for which the
      * core can honour). */
@@ -98,6 +117,49 @@ struct ssl_ctx_st {
     /* The administrator's trust store as libcrypto objects, loaded on the
      * first SSL_get0_verified_chain that needs its anchor (ssl.c). */
     X509_STORE *policy_store;
+    /* Server callbacks, called with the real SSL* from the core's hooks
+     * (servername.c, alpn.c, session_cache.c, handshake_callbacks.c). */
+    SSL_client_hello_cb_fn client_hello_cb;
+    void *client_hello_arg;
+    int (*servername_cb)(SSL *, int *, void *);
+    void *servername_arg;
+    int (*cert_cb)(SSL *, void *);
+    void *cert_arg;
+    SSL_CTX_alpn_select_cb_func alpn_select_cb;
+    void *alpn_select_arg;
+    void (*info_cb)(const SSL *, int, int);
+    SSL_SESSION *(*sess_get_cb)(SSL *, const unsigned char *, int, int *);
+    void (*sess_remove_cb)(SSL_CTX *, SSL_SESSION *);
+    unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    size_t sid_ctx_len;
+    /* Ticket key callbacks (session_cache.c): OpenSSL's legacy HMAC_CTX
+     * form and the EVP_MAC_CTX form; at most one is set. */
+    int (*ticket_key_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *,
+                         HMAC_CTX *, int);
+    int (*ticket_key_evp_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *,
+                             EVP_MAC_CTX *, int);
+    /* The context's own ticket keys (session_cache.c), made at creation. */
+    unsigned char ticket_name[16];
+    unsigned char ticket_aes[32];
+    unsigned char ticket_hmac[32];
+    uint32_t max_early_data;    /* as asked; early_data.c reports the effective */
+    int verify_depth;           /* -1: not set */
+    int security_level;
+    int status_cb_set;          /* OCSP stapling callback recorded (ctrl.c) */
+    void *status_arg;
+    long read_ahead;            /* recorded hint (ctrl.c) */
+    long sess_cache_size;
+    /* Core contexts for SSLs with their own certificate (SSL_use_*),
+     * by certificate and key, so that trust is not re-read per connection
+     * (a server using them serves a few certificates many times). */
+    struct {
+        X509 *cert;
+        EVP_PKEY *key;
+        STACK_OF(X509) *chain;  /* the same certificate objects, up-ref'd */
+        ssa_ctx *core;
+        unsigned gen;
+    } own_cores[8];
+    unsigned own_next;
 };
 
 /* SSL_METHOD is opaque too: ours only says which roles it allows. */
@@ -137,6 +199,14 @@ struct ssl_st {
     bool post_handshake_auth;   /* SSL_set_post_handshake_auth: recorded */
     int read_ahead;             /* SSL_set_read_ahead: recorded */
     void (*msg_cb)(int, int, int, const void *, size_t, SSL *, void *);
+    compat_cert own;            /* SSL_use_certificate / SSL_use_PrivateKey */
+    STACK_OF(X509_NAME) *client_ca;
+    int verify_depth;           /* -1: the context's */
+    bool in_hello;              /* the ClientHello callbacks are running */
+    bool hs_started;            /* info callback told HANDSHAKE_START */
+    bool quiet_shutdown;
+    int shutdown_flags;         /* SSL_set_shutdown */
+    bool early_data_done;       /* SSL_read_early_data said FINISH */
 };
 
 /* A client session: the core's exported blob, reference-counted. */
@@ -147,6 +217,7 @@ struct ssl_session_st {
     /* SSL_SESSION_get_id's answer, copied from the blob when made. */
     unsigned char id[SSL_MAX_SSL_SESSION_ID_LENGTH];
     unsigned int id_len;
+    char *hostname;             /* SNI it was made for (SSL_SESSION_get0_hostname) */
 };
 
 /* The core keeps its table; SSL_CIPHER* is a view of one entry. */
@@ -193,8 +264,51 @@ int compat_store_certs(X509_STORE *store);
  * lock, until fn fails; *count says how many there were. */
 typedef ssa_status (*compat_der_fn)(void *arg, const unsigned char *der, size_t len);
 ssa_status compat_store_each_der(X509_STORE *store, compat_der_fn fn, void *arg, int *count);
+/* A legacy version range entirely below policy's floor: clamped to
+ * policy's range (true when it was). */
+bool compat_clamp_legacy_versions(ssa_request *req, const ssa_policy *p);
 /* The request as the core sees it: options folded into versions etc. */
 void compat_request_effective(const compat_request *rq, ssa_request *out);
+
+/* The certificate slot a key belongs to. */
+int compat_slot_for_key(const EVP_PKEY *key);
+/* The core context at index COMPAT_CORE_*(new ref), built as
+ * compat_ctx_core builds them; NULL with an error on the queue. */
+ssa_ctx *compat_ctx_core_at(SSL_CTX *ctx, int idx, int *anchors);
+/* The server slot a handshake starts with (first slot with a certificate
+ * and key, RSA first). */
+int compat_default_slot(const SSL_CTX *ctx);
+/* Hooks of the core context an SSL_CTX builds (servername.c, alpn.c,
+ * session_cache.c). */
+ssa_status compat_install_server_hooks(SSL_CTX *ctx, ssa_ctx *core);
+/* handshake_callbacks.c: the info callback at handshake start and end. */
+void compat_info(SSL *s, int where, int ret);
+/* session.c: an SSL_SESSION owning a copy of blob. */
+SSL_SESSION *compat_session_from_blob(const unsigned char *blob, size_t len,
+                                      const char *hostname);
+/* ssl_ctx.c: the (cached) core context for an SSL's own certificate. */
+ssa_ctx *compat_ctx_core_own(SSL_CTX *ctx, const compat_cert *own);
+/* servername.c: SSL_CTX_callback_ctrl / SSL_CTX_ctrl commands. */
+long compat_set_servername_cb(SSL_CTX *ctx, void (*cb)(void));
+void compat_set_servername_arg(SSL_CTX *ctx, void *arg);
+/* alpn.c, session_cache.c: their hooks on a server core context. */
+void compat_alpn_install(SSL_CTX *ctx, ssa_ctx *core);
+ssa_status compat_sessions_install(SSL_CTX *ctx, ssa_ctx *core);
+/* session_cache.c: ticket key callbacks (SSL_CTX_callback_ctrl), and the
+ * context's own keys (SSL_CTX_new; 0 if randomness failed). */
+int compat_ticket_keys_init(SSL_CTX *ctx);
+long compat_set_ticket_key_cb(SSL_CTX *ctx, void (*cb)(void));
+/* client_hello.c: the certificate slot for this ClientHello (server, from
+ * the SNI hook). */
+int compat_choose_slot(const SSL *s);
+/* servername.c: whether policy names a default server certificate; the
+ * placeholder certificate of servers whose callbacks set theirs (never
+ * sent; NULL if it could not be made). */
+bool compat_policy_has_server_cert(void);
+bool compat_needs_placeholder(const SSL_CTX *ctx, const compat_cert *own);
+const compat_cert *compat_placeholder(void);
+/* servername.c: a core context with an SSL's own certificate (new ref). */
+ssa_ctx *compat_own_cert_core(SSL *s);
 
 /* bio.c: route the core's transport through the SSL's BIOs. */
 ssa_status compat_bio_attach(SSL *s);

@@ -8,7 +8,10 @@
  */
 #include "internal.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <string.h>
+#include <unistd.h>
 
 /* The peer's transport ended without close_notify. */
 static bool unexpected_eof(const SSL *s, ssa_status st)
@@ -124,7 +127,10 @@ int SSL_pending(const SSL *s)
 int SSL_has_pending(const SSL *s) { return SSL_pending(s) > 0; }
 
 /* 0: our close_notify is sent, the peer's not yet seen; 1: both; -1 with
- * SSL_get_error for WANT_* or failure. */
+ * SSL_get_error for WANT_* or failure. As OpenSSL: with quiet shutdown
+ * nothing is sent and 1 is returned; SSL_set_shutdown's SSL_SENT_SHUTDOWN
+ * means ours counts as sent (nothing goes out), SSL_RECEIVED_SHUTDOWN that
+ * the peer's counts as received (1 once ours is out). */
 int SSL_shutdown(SSL *s)
 {
     /* A connection that failed is back "in init" for OpenSSL (its state
@@ -136,25 +142,71 @@ int SSL_shutdown(SSL *s)
         COMPAT_ERR(s->conn ? SSL_R_SHUTDOWN_WHILE_IN_INIT : SSL_R_UNINITIALIZED);
         return -1;
     }
+    if (s->quiet_shutdown) {
+        s->shutdown_flags |= SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN;
+        return 1;
+    }
+    if ((s->shutdown_flags & SSL_SENT_SHUTDOWN) && !s->shutdown_sent)
+        return (s->shutdown_flags & SSL_RECEIVED_SHUTDOWN) ? 1 : 0;
     bool first = !s->shutdown_sent;
-    ssa_status st = ssa_conn_shutdown(s->conn, !first);
+    bool peer_done = s->shutdown_flags & SSL_RECEIVED_SHUTDOWN;
+    ssa_status st = ssa_conn_shutdown(s->conn, !first && !peer_done);
     s->shutdown_sent = s->shutdown_sent || (first && st == SSA_OK);
     s->last = st;
     if (st == SSA_OK)
-        return s->last_ret = first && !ssa_conn_peer_closed(s->conn) ? 0 : 1;
+        return s->last_ret = first && !peer_done && !ssa_conn_peer_closed(s->conn) ? 0 : 1;
     compat_err_status(s, st, __func__);
     return s->last_ret = -1;
 }
 
 int SSL_get_shutdown(const SSL *s)
 {
-    if (!s->conn)
-        return 0;
-    /* An EOF the application tolerates counts as the peer's close_notify. */
-    bool received = ssa_conn_peer_closed(s->conn)
-                    || tolerate_eof(s, ssa_conn_failure(s->conn)) == SSA_EOF;
-    return (ssa_conn_sent_close(s->conn) ? SSL_SENT_SHUTDOWN : 0)
-           | (received ? SSL_RECEIVED_SHUTDOWN : 0);
+    int flags = s->shutdown_flags;
+    if (s->conn) {
+        /* An EOF the application tolerates counts as the peer's
+         * close_notify. */
+        bool received = ssa_conn_peer_closed(s->conn)
+                        || tolerate_eof(s, ssa_conn_failure(s->conn)) == SSA_EOF;
+        flags |= (ssa_conn_sent_close(s->conn) ? SSL_SENT_SHUTDOWN : 0)
+                 | (received ? SSL_RECEIVED_SHUTDOWN : 0);
+    }
+    return flags;
+}
+
+/* Flags only, as in OpenSSL: they change what SSL_shutdown does. */
+void SSL_set_shutdown(SSL *s, int mode)
+{
+    s->shutdown_flags = mode & (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+}
+
+void SSL_set_quiet_shutdown(SSL *s, int mode) { s->quiet_shutdown = mode != 0; }
+
+/* SSL_sendfile: without kernel TLS (the core encrypts in user space), the
+ * file is read and written with SSL_write, in chunks: the same return
+ * values as OpenSSL's (bytes sent, or -1 with SSL_get_error telling why;
+ * a short count when a later chunk would block). flags (SF_NODISKIO etc.)
+ * have no meaning for a read. The file offset is not moved (pread). */
+ossl_ssize_t SSL_sendfile(SSL *s, int fd, off_t offset, size_t size, int flags)
+{
+    (void)flags;
+    unsigned char buf[16384];
+    size_t sent = 0;
+    while (sent < size) {
+        size_t want = size - sent < sizeof buf ? size - sent : sizeof buf;
+        ssize_t n = pread(fd, buf, want, offset + (off_t)sent);
+        if (n <= 0) {
+            if (sent > 0)
+                break;
+            COMPAT_ERR_MSG(ERR_R_SYS_LIB, "reading the file to send: %s",
+                           n == 0 ? "unexpected end of file" : strerror(errno));
+            return -1;
+        }
+        size_t w = 0;
+        if (!SSL_write_ex(s, buf, (size_t)n, &w))
+            return sent > 0 ? (ossl_ssize_t)sent : -1;
+        sent += w;
+    }
+    return (ossl_ssize_t)sent;
 }
 
 int SSL_get_error(const SSL *s, int ret)

@@ -43,6 +43,21 @@ static SSL_SESSION *session_new(unsigned char *blob, size_t len)
     return ss;
 }
 
+SSL_SESSION *compat_session_from_blob(const unsigned char *blob, size_t len,
+                                      const char *hostname)
+{
+    unsigned char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, blob, len);
+    SSL_SESSION *ss = session_new(copy, len);
+    if (ss && hostname && !(ss->hostname = OPENSSL_strdup(hostname))) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    return ss;
+}
+
 int SSL_SESSION_up_ref(SSL_SESSION *ss)
 {
     atomic_fetch_add(&ss->refs, 1);
@@ -55,6 +70,7 @@ void SSL_SESSION_free(SSL_SESSION *ss)
         return;
     OPENSSL_cleanse(ss->blob, ss->len); /* holds the resumption secret */
     free(ss->blob);
+    OPENSSL_free(ss->hostname);
     OPENSSL_free(ss);
 }
 
@@ -110,6 +126,8 @@ void compat_session_capture(SSL *s, bool after_read)
     SSL_SESSION *ss = session_new(blob, len);
     if (!ss)
         return;
+    if (s->sni)
+        ss->hostname = OPENSSL_strdup(s->sni); /* NULL on failure: no name */
     s->session_captured = true;
     SSL_SESSION_free(s->session);
     s->session = ss;

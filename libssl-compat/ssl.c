@@ -37,6 +37,7 @@ SSL *SSL_new(SSL_CTX *ctx)
     /* As in OpenSSL, whatever the method, no role until a state is set
      * (SSL_connect and SSL_accept set it themselves). */
     s->role = -1;
+    s->verify_depth = -1;
     CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
     /* As OpenSSL's SSL_new inherits the context's X509_VERIFY_PARAM: its
      * host (SSL_CTX_set1_param) is this connection's verify name. */
@@ -75,6 +76,10 @@ void SSL_free(SSL *s)
     SSL_SESSION_free(s->session);
     OPENSSL_free(s->sni);
     OPENSSL_free(s->verify_host);
+    X509_free(s->own.cert);
+    sk_X509_pop_free(s->own.chain, X509_free);
+    EVP_PKEY_free(s->own.key);
+    sk_X509_NAME_pop_free(s->client_ca, X509_NAME_free);
     SSL_CTX_free(s->ctx);
     OPENSSL_free(s);
 }
@@ -111,6 +116,13 @@ static ssa_status hand_over(SSL *s)
 {
     ssa_request req;
     compat_request_effective(&s->rq, &req);
+    const ssa_policy *p = ssa_ctx_policy(ssa_conn_ctx(s->conn));
+    uint16_t asked_max = req.max_version;
+    if (compat_clamp_legacy_versions(&req, p))
+        ssa_audit_event(p, COMPAT_FRONTEND,
+                        "clamped: protocol versions up to %s asked; policy's %s..%s apply",
+                        ssa_version_name(asked_max), ssa_version_name(p->min_version),
+                        ssa_version_name(p->max_version));
     ssa_status st = ssa_conn_request(s->conn, &req, NULL);
     if (st == SSA_OK && s->sni)
         st = ssa_conn_set_hostname(s->conn, s->sni);
@@ -165,7 +177,11 @@ int compat_ssl_start(SSL *s, int reason_if_no_role)
         s->last = SSA_ERR_SYSCALL;
         return 0;
     }
-    ssa_ctx *core = compat_ctx_core(s->ctx, (ssa_role)s->role, &s->core_anchors);
+    /* A server SSL with its own certificate (SSL_use_certificate before
+     * the handshake) gets a core context of its own. */
+    ssa_ctx *core = s->role == SSA_ROLE_SERVER && s->own.cert && s->own.key
+                        ? compat_own_cert_core(s)
+                        : compat_ctx_core(s->ctx, (ssa_role)s->role, &s->core_anchors);
     if (!core)
         return 0;
     s->conn = ssa_conn_new(core);
@@ -187,12 +203,22 @@ int SSL_do_handshake(SSL *s)
 {
     if (!compat_ssl_start(s, SSL_R_CONNECTION_TYPE_NOT_SET))
         return -1;
+    bool was_done = ssa_conn_handshake_done(s->conn);
+    if (!s->hs_started) {
+        s->hs_started = true;
+        compat_info(s, SSL_CB_HANDSHAKE_START, 1);
+    }
     ssa_status st = ssa_conn_handshake(s->conn);
     s->last = st;
     s->last_ret = st == SSA_OK ? 1 : -1;
     compat_err_status(s, st, __func__);
     if (st == SSA_OK)
         compat_session_capture(s, false);
+    if (st == SSA_OK && !was_done)
+        compat_info(s, SSL_CB_HANDSHAKE_DONE, 1);
+    if (st != SSA_WANT_READ && st != SSA_WANT_WRITE)
+        compat_info(s, (s->role == SSA_ROLE_SERVER ? SSL_ST_ACCEPT : SSL_ST_CONNECT) | SSL_CB_EXIT,
+                    s->last_ret > 0 ? 1 : 0);
     return s->last_ret;
 }
 
@@ -307,10 +333,17 @@ STACK_OF(X509) *SSL_get_peer_cert_chain(const SSL *s)
     return m->peer_chain = sk;
 }
 
-/* The context's own certificate and key (per-SSL ones are not supported,
- * so these are the ones the handshake uses). Borrowed. */
-X509 *SSL_get_certificate(const SSL *s) { return s->ctx->cert; }
-EVP_PKEY *SSL_get_privatekey(const SSL *s) { return s->ctx->key; }
+/* The SSL's own certificate and key (SSL_use_certificate), else its
+ * context's current ones. Borrowed. */
+X509 *SSL_get_certificate(const SSL *s)
+{
+    return s->own.cert ? s->own.cert : s->ctx->certs[s->ctx->cur].cert;
+}
+
+EVP_PKEY *SSL_get_privatekey(const SSL *s)
+{
+    return s->own.key ? s->own.key : s->ctx->certs[s->ctx->cur].key;
+}
 
 /* ---- verify callbacks --------------------------------------------------------------- */
 

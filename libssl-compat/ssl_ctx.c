@@ -115,12 +115,27 @@ void compat_request_effective(const compat_request *rq, ssa_request *out)
                            : SSA_CLIENT_AUTH_OPTIONAL;
 }
 
+/* DESIGN.md section 4: a legacy caller's request weaker than policy is
+ * clamped, not refused. A version range entirely below policy's floor
+ * (nginx's "ssl_protocols TLSv1 TLSv1.1") would leave the merge nothing:
+ * its maximum is dropped so that policy's range applies. */
+bool compat_clamp_legacy_versions(ssa_request *req, const ssa_policy *p)
+{
+    if (!req->max_version || req->max_version >= p->min_version)
+        return false;
+    req->max_version = 0;
+    if (req->min_version > p->max_version)
+        req->min_version = 0;
+    return true;
+}
+
 ssa_status compat_effective(const compat_request *rq, bool server, ssa_settings *out,
                             char *err, size_t errlen)
 {
     ssa_request req;
     compat_request_effective(rq, &req);
     ssa_policy *p = ssa_policy_current();
+    compat_clamp_legacy_versions(&req, p);
     ssa_status st = ssa_policy_merge(p, &req, server, out, err, errlen);
     ssa_policy_unref(p);
     return st;
@@ -150,9 +165,12 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
         return NULL;
     }
     SSL_CTX *ctx = OPENSSL_zalloc(sizeof *ctx);
-    if (!ctx || !(ctx->store = X509_STORE_new()) || !(ctx->param = X509_VERIFY_PARAM_new())) {
-        if (ctx)
+    if (!ctx || !(ctx->store = X509_STORE_new()) || !(ctx->param = X509_VERIFY_PARAM_new())
+        || !compat_ticket_keys_init(ctx)) {
+        if (ctx) {
             X509_STORE_free(ctx->store);
+            X509_VERIFY_PARAM_free(ctx->param);
+        }
         OPENSSL_free(ctx);
         COMPAT_ERR(ERR_R_MALLOC_FAILURE);
         return NULL;
@@ -168,6 +186,9 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     ctx->num_tickets = 2; /* OpenSSL's default */
     if (meth->version != TLS_ANY_VERSION)
         ctx->rq.req.min_version = ctx->rq.req.max_version = (uint16_t)meth->version;
+    ctx->verify_depth = -1;
+    ctx->sess_cache_size = SSL_SESSION_CACHE_MAX_SIZE_DEFAULT;
+    ctx->security_level = 1; /* OpenSSL 3's default */
     CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
     return ctx;
 }
@@ -186,21 +207,29 @@ void SSL_CTX_free(SSL_CTX *ctx)
     if (!ctx || atomic_fetch_sub(&ctx->refs, 1) != 1)
         return;
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
-    for (int r = 0; r < 2; r++)
+    for (int r = 0; r < COMPAT_CORES; r++)
         ssa_ctx_unref(ctx->core[r]);
+    for (size_t i = 0; i < sizeof ctx->own_cores / sizeof ctx->own_cores[0]; i++) {
+        X509_free(ctx->own_cores[i].cert);
+        EVP_PKEY_free(ctx->own_cores[i].key);
+        sk_X509_pop_free(ctx->own_cores[i].chain, X509_free);
+        ssa_ctx_unref(ctx->own_cores[i].core);
+    }
     compat_request_clear(&ctx->rq);
     X509_STORE_free(ctx->store);
     X509_STORE_free(ctx->policy_store);
     X509_VERIFY_PARAM_free(ctx->param);
     free_strings(ctx->trust_files, ctx->n_trust_files);
     free_strings(ctx->trust_dirs, ctx->n_trust_dirs);
-    X509_free(ctx->cert);
-    sk_X509_pop_free(ctx->chain, X509_free);
-    EVP_PKEY_free(ctx->key);
+    for (int i = 0; i < COMPAT_SLOTS; i++) {
+        X509_free(ctx->certs[i].cert);
+        sk_X509_pop_free(ctx->certs[i].chain, X509_free);
+        EVP_PKEY_free(ctx->certs[i].key);
+    }
     OPENSSL_free(ctx->alpn);
     sk_X509_NAME_pop_free(ctx->client_ca, X509_NAME_free);
     pthread_mutex_destroy(&ctx->lock);
-    OPENSSL_free(ctx);
+    OPENSSL_clear_free(ctx, sizeof *ctx); /* ticket keys */
 }
 
 int SSL_CTX_set_ex_data(SSL_CTX *ctx, int idx, void *data)
@@ -260,6 +289,53 @@ int SSL_get_verify_mode(const SSL *s)
 }
 
 SSL_verify_cb SSL_CTX_get_verify_callback(const SSL_CTX *ctx) { return ctx->rq.verify_cb; }
+
+/* A depth limit only ever shortens the chains accepted: the core uses the
+ * smaller of it and policy's verify_depth. The getter reports what was
+ * set (-1: none, as OpenSSL). */
+void SSL_CTX_set_verify_depth(SSL_CTX *ctx, int depth)
+{
+    ctx->verify_depth = depth < 0 ? -1 : depth;
+    touched(ctx);
+}
+
+int SSL_CTX_get_verify_depth(const SSL_CTX *ctx) { return ctx->verify_depth; }
+
+/* Per connection: recorded. The core sets depth per context, so a depth
+ * set on one SSL applies only when it is stricter than the context's is
+ * not possible: it is audited as not enforced (the context's and policy's
+ * limits apply). */
+void SSL_set_verify_depth(SSL *s, int depth)
+{
+    s->verify_depth = depth < 0 ? -1 : depth;
+    if (depth >= 0 && (s->ctx->verify_depth < 0 || depth < s->ctx->verify_depth)) {
+        ssa_policy *p = ssa_policy_current();
+        ssa_audit_event(p, COMPAT_FRONTEND,
+                        "verify depth %d (SSL_set_verify_depth) not enforced: the context's "
+                        "(%d) and policy's (%d) limits apply", depth, s->ctx->verify_depth,
+                        p->verify_depth);
+        ssa_policy_unref(p);
+    }
+}
+
+/* OpenSSL's security levels restrict key sizes and algorithms. Policy sets
+ * those here (min_rsa_bits, min_ec_bits, suites, versions): a level is
+ * recorded and read back; a level above what policy enforces is audited as
+ * not enforced, one below it changes nothing (policy's floor stays). */
+void SSL_CTX_set_security_level(SSL_CTX *ctx, int level)
+{
+    ctx->security_level = level;
+    /* Level 2 is RSA 2048 / ECC 224 bits / no TLS < 1.2 suites that
+     * policy's defaults already require; level 3 and up ask for more. */
+    if (level >= 3) {
+        ssa_policy *p = ssa_policy_current();
+        ssa_audit_event(p, COMPAT_FRONTEND,
+                        "security level %d (SSL_CTX_set_security_level) not enforced beyond "
+                        "policy (min_rsa_bits %d, min_ec_bits %d)", level, p->min_rsa_bits,
+                        p->min_ec_bits);
+        ssa_policy_unref(p);
+    }
+}
 
 static int push_path(char ***v, size_t *n, const char *path)
 {
@@ -493,15 +569,35 @@ static BIO *open_file(const char *file)
     return b;
 }
 
+int compat_slot_for_key(const EVP_PKEY *key)
+{
+    switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA:
+    case EVP_PKEY_RSA_PSS: return COMPAT_SLOT_RSA;
+    case EVP_PKEY_EC: return COMPAT_SLOT_EC;
+    default: return COMPAT_SLOT_OTHER;
+    }
+}
+
+/* As OpenSSL: the certificate goes to the slot of its key type, which
+ * becomes the current one; a key already there that does not match it is
+ * dropped (OpenSSL clears it too). */
 int SSL_CTX_use_certificate(SSL_CTX *ctx, X509 *x)
 {
-    if (!x) {
-        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+    EVP_PKEY *pub = x ? X509_get0_pubkey(x) : NULL;
+    if (!x || !pub) {
+        COMPAT_ERR(x ? SSL_R_X509_LIB : ERR_R_PASSED_NULL_PARAMETER);
         return 0;
     }
+    compat_cert *slot = &ctx->certs[ctx->cur = compat_slot_for_key(pub)];
     X509_up_ref(x);
-    X509_free(ctx->cert);
-    ctx->cert = x;
+    X509_free(slot->cert);
+    slot->cert = x;
+    if (slot->key && !X509_check_private_key(x, slot->key)) {
+        ERR_clear_error();
+        EVP_PKEY_free(slot->key);
+        slot->key = NULL;
+    }
     touched(ctx);
     return 1;
 }
@@ -546,8 +642,12 @@ int SSL_CTX_use_certificate_chain_file(SSL_CTX *ctx, const char *file)
     }
     int ok = SSL_CTX_use_certificate(ctx, leaf);
     X509_free(leaf);
-    sk_X509_pop_free(ctx->chain, X509_free);
-    ctx->chain = chain;
+    if (ok) {
+        sk_X509_pop_free(ctx->certs[ctx->cur].chain, X509_free);
+        ctx->certs[ctx->cur].chain = chain;
+    } else {
+        sk_X509_pop_free(chain, X509_free);
+    }
     return ok;
 }
 
@@ -557,13 +657,16 @@ int SSL_CTX_use_PrivateKey(SSL_CTX *ctx, EVP_PKEY *pkey)
         COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
         return 0;
     }
-    /* As OpenSSL: a key that does not match the certificate already set is
-     * refused (X509_check_private_key reports why on the queue). */
-    if (ctx->cert && !X509_check_private_key(ctx->cert, pkey))
+    /* As OpenSSL: the key goes to the slot of its type; one that does not
+     * match the certificate already there is refused
+     * (X509_check_private_key reports why on the queue). */
+    compat_cert *slot = &ctx->certs[compat_slot_for_key(pkey)];
+    if (slot->cert && !X509_check_private_key(slot->cert, pkey))
         return 0;
     EVP_PKEY_up_ref(pkey);
-    EVP_PKEY_free(ctx->key);
-    ctx->key = pkey;
+    EVP_PKEY_free(slot->key);
+    slot->key = pkey;
+    ctx->cur = (int)(slot - ctx->certs);
     touched(ctx);
     return 1;
 }
@@ -596,15 +699,16 @@ void *SSL_CTX_get_default_passwd_cb_userdata(SSL_CTX *ctx) { return ctx->passwd_
 
 int SSL_CTX_check_private_key(const SSL_CTX *ctx)
 {
-    if (!ctx->cert) {
+    const compat_cert *slot = &ctx->certs[ctx->cur];
+    if (!slot->cert) {
         COMPAT_ERR(SSL_R_NO_CERTIFICATE_ASSIGNED);
         return 0;
     }
-    if (!ctx->key) {
+    if (!slot->key) {
         COMPAT_ERR(SSL_R_NO_PRIVATE_KEY_ASSIGNED);
         return 0;
     }
-    return X509_check_private_key(ctx->cert, ctx->key); /* pushes its own error */
+    return X509_check_private_key(slot->cert, slot->key); /* pushes its own error */
 }
 
 /* ---- cipher lists and ALPN ---------------------------------------------------- */
@@ -780,8 +884,24 @@ static ssa_status ctx_anchor(void *core, const unsigned char *der, size_t len)
     return st == SSA_ERR_POLICY || st == SSA_ERR_ARG ? SSA_OK : st;
 }
 
-static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, int *anchors)
+int compat_default_slot(const SSL_CTX *ctx)
 {
+    for (int i = 0; i < COMPAT_SLOTS; i++)
+        if (ctx->certs[i].cert && ctx->certs[i].key)
+            return i;
+    return COMPAT_SLOT_RSA;
+}
+
+static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, const compat_cert *own,
+                                 bool server, int *anchors)
+{
+    /* The context-wide part of the request (session cache, tickets,
+     * lifetime; the rest is per connection too): a request policy leaves
+     * nothing of is reported by the connection's own merge, in words. */
+    ssa_request req;
+    compat_request_effective(&ctx->rq, &req);
+    compat_clamp_legacy_versions(&req, ssa_ctx_policy(core));
+    (void)ssa_ctx_request(core, &req, NULL);
     ssa_status st = SSA_OK;
     /* Policy may forbid application anchors: the core refuses them and the
      * administrator's store stays, which is the stricter outcome. */
@@ -800,37 +920,108 @@ static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, int *anchors)
         st = SSA_OK;
     if (st == SSA_OK && ctx->alpn)
         st = ssa_ctx_set_alpn_wire(core, ctx->alpn, ctx->alpn_len);
-    if (st == SSA_OK && ctx->cert && ctx->key)
-        st = core_use_cert(core, ctx->cert, ctx->chain, ctx->key);
+    if (server && compat_needs_placeholder(ctx, own))
+        own = compat_placeholder();
+    if (st == SSA_OK && own && own->cert && own->key)
+        st = core_use_cert(core, own->cert, own->chain, own->key);
+    if (st == SSA_OK && ctx->verify_depth >= 0)
+        st = ssa_ctx_set_verify_depth(core, ctx->verify_depth);
+    if (st == SSA_OK && server)
+        st = compat_install_server_hooks(ctx, core);
     ssa_ctx_set_verify_hook(core, compat_verify_hook, ctx);
     return st;
 }
 
-ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role, int *anchors)
+/* idx: COMPAT_CORE_CLIENT or COMPAT_CORE_SERVER(slot). */
+ssa_ctx *compat_ctx_core_at(SSL_CTX *ctx, int idx, int *anchors)
 {
+    ssa_role role = idx == COMPAT_CORE_CLIENT ? SSA_ROLE_CLIENT : SSA_ROLE_SERVER;
     /* Certificates added to the store behind our back (X509_STORE_add_cert,
      * X509_STORE_load_file on SSL_CTX_get_cert_store) change it too. */
     int in_store = compat_store_certs(ctx->store);
     pthread_mutex_lock(&ctx->lock);
-    if (ctx->core[role] && (ctx->core_gen[role] != ctx->gen || ctx->core_anchors[role] != in_store)) {
-        ssa_ctx_unref(ctx->core[role]); /* connections keep their own refs */
-        ctx->core[role] = NULL;
+    if (ctx->core[idx] && (ctx->core_gen[idx] != ctx->gen || ctx->core_anchors[idx] != in_store)) {
+        ssa_ctx_unref(ctx->core[idx]); /* connections keep their own refs */
+        ctx->core[idx] = NULL;
     }
     ssa_status st = SSA_OK;
-    if (!ctx->core[role]) {
+    if (!ctx->core[idx]) {
         ssa_ctx *core = ssa_ctx_new(role, COMPAT_FRONTEND);
         int n = 0;
-        st = core ? core_configure(ctx, core, &n) : SSA_ERR_NOMEM;
+        bool server = role == SSA_ROLE_SERVER;
+        /* A client presents its context's current certificate, if any. */
+        const compat_cert *own = server ? &ctx->certs[idx - 1] : &ctx->certs[ctx->cur];
+        st = core ? core_configure(ctx, core, own, server, &n) : SSA_ERR_NOMEM;
         if (st == SSA_OK) {
-            ctx->core[role] = core;
-            ctx->core_gen[role] = ctx->gen;
-            ctx->core_anchors[role] = n;
+            ctx->core[idx] = core;
+            ctx->core_gen[idx] = ctx->gen;
+            ctx->core_anchors[idx] = n;
         } else {
             ssa_ctx_unref(core);
         }
     }
-    ssa_ctx *ref = ctx->core[role] ? ssa_ctx_ref(ctx->core[role]) : NULL;
-    *anchors = ctx->core_anchors[role];
+    ssa_ctx *ref = ctx->core[idx] ? ssa_ctx_ref(ctx->core[idx]) : NULL;
+    *anchors = ctx->core_anchors[idx];
+    pthread_mutex_unlock(&ctx->lock);
+    if (!ref)
+        COMPAT_ERR_MSG(st == SSA_ERR_POLICY ? COMPAT_R_POLICY_REFUSED : COMPAT_R_CORE_FAILURE,
+                       "context setup: %s", ssa_status_name(st));
+    return ref;
+}
+
+ssa_ctx *compat_ctx_core(SSL_CTX *ctx, ssa_role role, int *anchors)
+{
+    return compat_ctx_core_at(ctx, role == SSA_ROLE_CLIENT ? COMPAT_CORE_CLIENT
+                                   : COMPAT_CORE_SERVER(compat_default_slot(ctx)), anchors);
+}
+
+/* Same certificate objects (SSL_set1_chain copies the stack, not the
+ * certificates). */
+static bool same_chain(STACK_OF(X509) *a, STACK_OF(X509) *b)
+{
+    if (sk_X509_num(a) != sk_X509_num(b))
+        return false;
+    for (int i = 0; i < sk_X509_num(a); i++)
+        if (sk_X509_value(a, i) != sk_X509_value(b, i))
+            return false;
+    return true;
+}
+
+/* A small cache, replaced round-robin: servers hand the same few
+ * certificate objects to many connections. */
+ssa_ctx *compat_ctx_core_own(SSL_CTX *ctx, const compat_cert *own)
+{
+    size_t n = sizeof ctx->own_cores / sizeof ctx->own_cores[0];
+    ssa_ctx *ref = NULL;
+    ssa_status st = SSA_OK;
+    pthread_mutex_lock(&ctx->lock);
+    for (size_t i = 0; i < n && !ref; i++)
+        if (ctx->own_cores[i].core && ctx->own_cores[i].cert == own->cert
+            && ctx->own_cores[i].key == own->key && ctx->own_cores[i].gen == ctx->gen
+            && same_chain(ctx->own_cores[i].chain, own->chain))
+            ref = ssa_ctx_ref(ctx->own_cores[i].core);
+    if (!ref) {
+        ssa_ctx *core = ssa_ctx_new(SSA_ROLE_SERVER, COMPAT_FRONTEND);
+        int anchors = 0;
+        st = core ? core_configure(ctx, core, own, true, &anchors) : SSA_ERR_NOMEM;
+        if (st == SSA_OK) {
+            size_t i = ctx->own_next++ % n;
+            X509_free(ctx->own_cores[i].cert);
+            EVP_PKEY_free(ctx->own_cores[i].key);
+            sk_X509_pop_free(ctx->own_cores[i].chain, X509_free);
+            ssa_ctx_unref(ctx->own_cores[i].core);
+            ctx->own_cores[i].chain = own->chain ? X509_chain_up_ref(own->chain) : NULL;
+            X509_up_ref(own->cert);
+            EVP_PKEY_up_ref(own->key);
+            ctx->own_cores[i].cert = own->cert;
+            ctx->own_cores[i].key = own->key;
+            ctx->own_cores[i].core = core;
+            ctx->own_cores[i].gen = ctx->gen;
+            ref = ssa_ctx_ref(core);
+        } else {
+            ssa_ctx_unref(core);
+        }
+    }
     pthread_mutex_unlock(&ctx->lock);
     if (!ref)
         COMPAT_ERR_MSG(st == SSA_ERR_POLICY ? COMPAT_R_POLICY_REFUSED : COMPAT_R_CORE_FAILURE,

@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,29 @@ static bool alpn_pick_ours(const ssa_ctx *ctx, const unsigned char *in, unsigned
 /* OpenSSL's SSL_TLSEXT_ERR_* values, which wolfSSL's callback uses too. */
 enum { TLSEXT_OK = 0, TLSEXT_ALERT_FATAL = 2, TLSEXT_NOACK = 3 };
 
+/* The engine takes any failure of the select callback as "no selection"
+ * and goes on, then matches the client's list against the connection's
+ * own. A hook that refuses must end the handshake (RFC 7301 section 3.2:
+ * no_application_protocol): the connection gets a list of one name the
+ * client did not offer, failing on mismatch, so the engine's own match
+ * sends that alert and fails. */
+static bool alpn_offered(const unsigned char *in, unsigned inlen, const char *name)
+{
+    size_t n = strlen(name);
+    for (unsigned j = 0; j < inlen; j += 1u + in[j])
+        if (in[j] == n && memcmp(in + j + 1, name, n) == 0)
+            return true;
+    return false;
+}
+
+static void alpn_refuse(WOLFSSL *ssl, const unsigned char *in, unsigned inlen)
+{
+    char name[32] = "ssa-refused";
+    for (int i = 0; alpn_offered(in, inlen, name); i++)
+        snprintf(name, sizeof name, "ssa-refused-%d", i);
+    wolfSSL_UseALPN(ssl, name, (unsigned)strlen(name), WOLFSSL_ALPN_FAILED_ON_MISMATCH);
+}
+
 static int alpn_select(WOLFSSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
@@ -124,7 +148,10 @@ static int alpn_select(WOLFSSL *ssl, const unsigned char **out, unsigned char *o
         ssa_status st = ctx->alpn_hook(c, in, inlen, out, outlen, ctx->alpn_arg);
         if (st == SSA_OK)
             return TLSEXT_OK;
-        return st == SSA_WANT_READ ? TLSEXT_NOACK : TLSEXT_ALERT_FATAL;
+        if (st == SSA_WANT_READ)
+            return TLSEXT_NOACK;
+        alpn_refuse(ssl, in, inlen);
+        return TLSEXT_ALERT_FATAL;
     }
     return alpn_pick_ours(ctx, in, inlen, out, outlen) ? TLSEXT_OK : TLSEXT_NOACK;
 }

@@ -26,6 +26,7 @@ ssa_conn *ssa_conn_new(ssa_ctx *ctx)
     if (!c)
         return NULL;
     c->role = ctx->role;
+    c->hello_done = ctx->role != SSA_ROLE_SERVER; /* only servers capture */
     c->ctx = ssa_ctx_ref(ctx);
     c->settings = ctx->settings;
     c->fd = -1;
@@ -46,6 +47,7 @@ void ssa_conn_free(ssa_conn *c)
     free(c->peer_address);
     free(c->sni);
     free(c->alpn);
+    ssa_hello_free(c);
     ssa_ctx_unref(c->ctx);
     ssa_ctx_unref(c->initial_ctx);
     free(c);

@@ -311,6 +311,7 @@ static ssa_status ctx_freeze_locked(ssa_ctx *ctx, char *err, size_t errlen)
     if (st != SSA_OK)
         return st;
     ssa_ctx_install_callbacks(ctx);
+    ssa_ctx_install_extra(ctx);
     return SSA_OK;
 }
 

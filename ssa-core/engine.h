@@ -51,6 +51,18 @@ struct ssa_ctx {
     void *verify_arg;
     ssa_keylog_hook keylog_hook;
     void *keylog_arg;
+    /* server_hooks.c: installed at the freeze by ssa_ctx_install_extra */
+    ssa_session_new_hook sess_new;
+    ssa_session_get_hook sess_get;
+    ssa_session_remove_hook sess_remove;
+    void *sess_arg;
+    bool sess_internal_off;
+    unsigned char sid_ctx[32];
+    size_t sid_ctx_len;
+    ssa_ticket_hook ticket_hook;
+    void *ticket_arg;
+    int verify_depth;            /* app's wish, when verify_depth_set */
+    bool verify_depth_set;
     void *user;
 };
 
@@ -92,12 +104,26 @@ struct ssa_conn {
     bool no_peer_certificate;    /* the peer sent an empty Certificate */
     bool in_sni_hook;            /* ssa_conn_switch_ctx is allowed only here */
     char error[256];
+    /* server_hooks.c: the raw ClientHello (records as read, then the
+     * message once complete) */
+    unsigned char *hello_raw;
+    size_t hello_raw_len;
+    unsigned char *hello;
+    size_t hello_len;
+    bool hello_done;             /* captured, or given up */
     void *user;
 };
 
 /* ctx.c: configure the engine context once, from the merged settings. */
 ssa_status ssa_ctx_freeze(ssa_ctx *ctx, char *err, size_t errlen);
 void ssa_audit_clamps(const ssa_policy *p, const char *frontend, const ssa_settings *s);
+
+/* server_hooks.c: session cache, ticket and depth hooks into the engine
+ * context (at the freeze, after the settings); the ClientHello capture fed
+ * by the transport (io.c) and freed with the connection. */
+void ssa_ctx_install_extra(ssa_ctx *ctx);
+void ssa_hello_capture(ssa_conn *c, const unsigned char *buf, size_t n);
+void ssa_hello_free(ssa_conn *c);
 
 /* alpn_sni.c: the server-side engine callbacks, and ALPN list helpers. */
 void ssa_ctx_install_callbacks(ssa_ctx *ctx);

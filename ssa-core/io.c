@@ -52,6 +52,8 @@ static int engine_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
     ssa_conn *c = arg;
     int err = 0;
     ssize_t n = c->rd ? c->rd(c->io_arg, buf, (size_t)sz, &err) : fd_read(c->fd, buf, (size_t)sz, &err);
+    if (n > 0 && !c->hello_done)
+        ssa_hello_capture(c, (const unsigned char *)buf, (size_t)n);
     if (n > 0)
         return (int)n;
     if (n == 0) {

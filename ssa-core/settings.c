@@ -89,11 +89,25 @@ static bool set_suites(engine_target t, const char *list)
                  : WOLF_OK(wolfSSL_set_cipher_list(t.ssl, list));
 }
 
+/* The engine's set_groups refuses an object whose version is below TLS
+ * 1.3 (a maximum of TLS 1.2 lowers it): the same list then goes in as
+ * supported curves, which is what TLS 1.2 negotiates with. */
+static bool set_curves_tls12(engine_target t, const ssa_settings *s)
+{
+    for (size_t i = 0; i < s->n_groups; i++)
+        if (!WOLF_OK(t.ctx ? wolfSSL_CTX_UseSupportedCurve(t.ctx, s->groups[i])
+                           : wolfSSL_UseSupportedCurve(t.ssl, s->groups[i])))
+            return false;
+    return true;
+}
+
 static bool set_groups(engine_target t, const ssa_settings *s)
 {
     int groups[SSA_MAX_GROUPS];
     if (s->n_groups == 0)
         return true;
+    if (s->max_version < SSA_TLS1_3)
+        return set_curves_tls12(t, s);
     for (size_t i = 0; i < s->n_groups; i++)
         groups[i] = s->groups[i];
     return t.ctx ? WOLF_OK(wolfSSL_CTX_set_groups(t.ctx, groups, (int)s->n_groups))

@@ -475,6 +475,72 @@ SSA_API ssa_status ssa_conn_peer_subject(const ssa_conn *c, char *out, size_t ou
  * TLS_PEER_CERTIFICATE_CHAIN. */
 SSA_API ssa_status ssa_conn_peer_chain_pem(const ssa_conn *c, char **pem, size_t *pem_len);
 
+/* ------------------------------------------------------------------------
+ * Server-side additions (the drop-in's servers: nginx, lighttpd)
+ * ---------------------------------------------------------------------- */
+
+/* Server: the ClientHello handshake message (its body, after the 4-byte
+ * handshake header) as the client sent it, captured from the transport
+ * before the engine parses it. Available from the SNI hook on, for the
+ * life of the connection; NULL for a client, or when it was not captured
+ * (not a TLS record, or larger than 64 KiB). */
+SSA_API const unsigned char *ssa_conn_client_hello(const ssa_conn *c, size_t *len);
+
+/* Server session cache kept by the front end (OpenSSL's "external"
+ * cache). Sessions travel as the same blobs ssa_conn_session_export makes.
+ *   new:    a full handshake made a session (id, blob); the hook copies.
+ *   get:    look an id up; return true with a malloc()ed blob, which the
+ *           core frees. A blob older than policy's lifetime is not used.
+ *   remove: a session the get hook returned has expired (policy's lifetime
+ *           or its own timeout) and was not used (may be NULL).
+ * With internal_cache false the engine's own cache is neither filled nor
+ * searched (SSL_SESS_CACHE_NO_INTERNAL). Before the first connection. */
+typedef void (*ssa_session_new_hook)(ssa_conn *c, const unsigned char *id, size_t id_len,
+                                     const unsigned char *blob, size_t len, void *arg);
+typedef bool (*ssa_session_get_hook)(ssa_conn *c, const unsigned char *id, size_t id_len,
+                                     unsigned char **blob, size_t *len, void *arg);
+typedef void (*ssa_session_remove_hook)(const unsigned char *id, size_t id_len,
+                                        const unsigned char *blob, size_t len, void *arg);
+SSA_API ssa_status ssa_ctx_set_session_hooks(ssa_ctx *ctx, ssa_session_new_hook new_hook,
+                                             ssa_session_get_hook get_hook,
+                                             ssa_session_remove_hook remove_hook, void *arg,
+                                             bool internal_cache);
+
+/* The session id of a blob (at most 32 bytes); SSA_ERR_ARG if unreadable. */
+SSA_API ssa_status ssa_session_blob_id(const unsigned char *blob, size_t len,
+                                       unsigned char id[32], size_t *id_len);
+
+/* Server: sessions made under one context id resume only under the same
+ * (OpenSSL's session id context, at most 32 bytes). */
+SSA_API ssa_status ssa_ctx_set_session_id_context(ssa_ctx *ctx, const unsigned char *sid,
+                                                  size_t len);
+
+/* Server: session ticket protection by the front end (OpenSSL's ticket key
+ * callback). Encrypt (enc true): fill key_name and iv, encrypt `ticket`
+ * (len bytes) in place into at most `cap` bytes, set *out_len and a 32-byte
+ * mac. Decrypt: check `mac` for key_name and iv, decrypt in place, set
+ * *out_len. Return SSA_TICKET_OK, _RENEW (decrypted; issue a fresh one),
+ * _REJECT (unknown key: full handshake) or _FATAL. Policy's
+ * session_tickets = false still turns tickets off. */
+typedef enum ssa_ticket_answer {
+    SSA_TICKET_OK = 0, SSA_TICKET_RENEW, SSA_TICKET_REJECT, SSA_TICKET_FATAL
+} ssa_ticket_answer;
+typedef ssa_ticket_answer (*ssa_ticket_hook)(ssa_conn *c, bool enc, unsigned char key_name[16],
+                                             unsigned char iv[16], unsigned char mac[32],
+                                             unsigned char *ticket, size_t len, size_t cap,
+                                             size_t *out_len, void *arg);
+SSA_API ssa_status ssa_ctx_set_ticket_hook(ssa_ctx *ctx, ssa_ticket_hook hook, void *arg);
+
+/* Server, before its first flight (from the SNI hook at the latest):
+ * require (or ask for) a client certificate on this connection, as an
+ * application that decides per host does. Only raises: a mode below the
+ * connection's current one is SSA_ERR_POLICY and changes nothing. */
+SSA_API ssa_status ssa_conn_raise_client_auth(ssa_conn *c, ssa_client_auth mode);
+
+/* Maximum verification depth asked by the application (OpenSSL's
+ * semantics); the engine uses the smaller of it and policy's. */
+SSA_API ssa_status ssa_ctx_set_verify_depth(ssa_ctx *ctx, int depth);
+
 #ifdef __cplusplus
 }
 #endif
