@@ -336,6 +336,9 @@ ssa_status compat_param_apply(SSL *s);
  * read (TLS 1.3 tickets come after the handshake) and give it to the
  * context's new-session callback. Neither touches the error queue. */
 void compat_session_offer(SSL *s);
+/* The key that authenticates i2d_SSL_SESSION's bytes, made once per
+ * process (SSL_CTX_new makes it, so forked workers share it). */
+void compat_session_key_init(void);
 void compat_session_capture(SSL *s, bool after_read);
 
 #endif

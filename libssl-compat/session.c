@@ -232,7 +232,7 @@ unsigned long SSL_SESSION_get_ticket_lifetime_hint(const SSL_SESSION *ss)
  * certificate count or length overruns its buffers), so d2i_SSL_SESSION
  * hands it only bytes that this process produced and that arrived intact.
  * Anything else (garbage, truncation, OpenSSL's DER, a session saved by
- * another process) is refused with an error; for a client that only means
+ * unrelated process) is refused with an error; for a client that only means
  * a full handshake. python copies every session it hands out this way
  * (i2d then d2i in one process), which works. */
 static const unsigned char session_tag[4] = {'S', 'S', 'A', 'S'};
@@ -247,10 +247,18 @@ static void mac_key_init(void)
     mac_key_ok = RAND_priv_bytes(mac_key, sizeof mac_key) == 1;
 }
 
+/* Made with the first context: a server that forks its workers after
+ * making its contexts (nginx) gives them all one key, so a session one
+ * worker put in the shared cache resumes in another. */
+void compat_session_key_init(void)
+{
+    pthread_once(&mac_key_once, mac_key_init);
+}
+
 /* HMAC-SHA256 of header and blob; false if no key or libcrypto fails. */
 static bool session_mac(const unsigned char *msg, size_t len, unsigned char out[SESSION_MAC])
 {
-    pthread_once(&mac_key_once, mac_key_init);
+    compat_session_key_init();
     unsigned int n = 0;
     return mac_key_ok
            && HMAC(EVP_sha256(), mac_key, sizeof mac_key, msg, len, out, &n) != NULL

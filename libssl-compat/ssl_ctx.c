@@ -159,6 +159,7 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
         return NULL;
     }
     compat_load_strings();
+    compat_session_key_init();
     if (meth->dtls) {
         COMPAT_ERR_MSG(SSL_R_UNSUPPORTED_PROTOCOL,
                        "DTLS is not offered: the SSA core provides TLS over streams only");
@@ -1072,8 +1073,10 @@ static int level_for(int bits, const int *floor_by_level)
 
 /* The level policy enforces: the weaker of what its minimum RSA and EC key
  * sizes correspond to (policy also requires TLS 1.2+ and AEAD suites,
- * which OpenSSL's level 2 and above imply too). There is no setter: a
- * level is one of policy's settings, not the application's. */
+ * which OpenSSL's level 2 and above imply too). What an application set
+ * (SSL_CTX_set_security_level) is not reported: a lower level changes
+ * nothing, and a higher one is audited as not enforced, so the getter
+ * answers with what is enforced. */
 int SSL_CTX_get_security_level(const SSL_CTX *ctx)
 {
     static const int rsa_floor[5] = {1024, 2048, 3072, 7680, 15360};
