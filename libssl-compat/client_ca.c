@@ -5,11 +5,13 @@
  * ssl_ctx.c).
  *
  * Implementation notes: the lists are kept and returned exactly as OpenSSL
- * keeps them (ownership included), from libcrypto's own objects. They do
- * not reach the core: the engine's CertificateRequest names the CAs of the
- * context's trust anchors, and which client certificates are accepted is
- * decided by those anchors, never by this list. A client that picks its
- * certificate by the names it is sent therefore sees the anchors' names.
+ * keeps them (ownership included), from libcrypto's own objects, and go to
+ * the core as DER names: a TLS 1.2 CertificateRequest lists them (the
+ * context's when its core is built, an SSL's own from the SNI hook, as
+ * lighttpd sets it from its callback). They only guide the client's
+ * choice: which client certificates are accepted is decided by the trust
+ * anchors and policy, never by this list. TLS 1.3's certificate_authorities
+ * extension is not sent (the engine has none).
  */
 #include "internal.h"
 
@@ -20,6 +22,50 @@ void SSL_CTX_set_client_CA_list(SSL_CTX *ctx, STACK_OF(X509_NAME) *list)
 {
     sk_X509_NAME_pop_free(ctx->client_ca, X509_NAME_free);
     ctx->client_ca = list;
+    pthread_mutex_lock(&ctx->lock);
+    ctx->gen++; /* the core context is rebuilt with them */
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+/* The names as DER for the core: (der, len) arrays of n; 0 with nothing
+ * allocated for an empty list. */
+static size_t names_der(const STACK_OF(X509_NAME) *list, unsigned char ***der, size_t **len)
+{
+    size_t n = (size_t)(sk_X509_NAME_num(list) > 0 ? sk_X509_NAME_num(list) : 0), i;
+    *der = n ? OPENSSL_zalloc(n * sizeof **der) : NULL;
+    *len = n ? OPENSSL_zalloc(n * sizeof **len) : NULL;
+    if (n && (!*der || !*len))
+        return 0;
+    for (i = 0; i < n; i++) {
+        int l = i2d_X509_NAME(sk_X509_NAME_value(list, (int)i), &(*der)[i]);
+        if (l <= 0)
+            break;
+        (*len)[i] = (size_t)l;
+    }
+    return i;
+}
+
+static void names_der_free(unsigned char **der, size_t *len, size_t n)
+{
+    for (size_t i = 0; der && i < n; i++)
+        OPENSSL_free(der[i]);
+    OPENSSL_free(der);
+    OPENSSL_free(len);
+}
+
+ssa_status compat_client_ca_to_core(const STACK_OF(X509_NAME) *list, ssa_ctx *core, ssa_conn *conn)
+{
+    unsigned char **der = NULL;
+    size_t *len = NULL;
+    size_t want = (size_t)(sk_X509_NAME_num(list) > 0 ? sk_X509_NAME_num(list) : 0);
+    size_t n = names_der(list, &der, &len);
+    ssa_status st = n != want ? SSA_ERR_NOMEM
+                    : core   ? ssa_ctx_set_client_ca_names(core, (const unsigned char *const *)der,
+                                                           len, n)
+                             : ssa_conn_set_client_ca_names(conn, (const unsigned char *const *)der,
+                                                            len, n);
+    names_der_free(der, len, n);
+    return st;
 }
 
 STACK_OF(X509_NAME) *SSL_CTX_get_client_CA_list(const SSL_CTX *ctx) { return ctx->client_ca; }

@@ -301,6 +301,10 @@ long compat_set_ticket_key_cb(SSL_CTX *ctx, void (*cb)(void));
 /* client_hello.c: the certificate slot for this ClientHello (server, from
  * the SNI hook). */
 int compat_choose_slot(const SSL *s);
+/* client_ca.c: CA names to the core's context (core) or, from the SNI
+ * hook, its connection (conn). */
+ssa_status compat_client_ca_to_core(const STACK_OF(X509_NAME) *list, ssa_ctx *core,
+                                    ssa_conn *conn);
 /* servername.c: whether policy names a default server certificate; the
  * placeholder certificate of servers whose callbacks set theirs (never
  * sent; NULL if it could not be made). */

@@ -121,6 +121,10 @@ static ssa_sni_answer sni_hook(ssa_conn *c, const char *name, void *arg)
     ssa_sni_answer answer = run_hello_callbacks(s);
     if (answer != SSA_SNI_FATAL && (!switch_certificate(s) || !apply_verify_mode(s)))
         answer = SSA_SNI_FATAL;
+    /* An SSL's own CA names (SSL_set_client_CA_list, lighttpd's per host). */
+    if (answer != SSA_SNI_FATAL && s->client_ca
+        && compat_client_ca_to_core(s->client_ca, NULL, s->conn) != SSA_OK)
+        answer = SSA_SNI_FATAL;
     s->in_hello = false;
     return answer;
 }

@@ -477,11 +477,9 @@ void SSL_CTX_set_cert_store(SSL_CTX *ctx, X509_STORE *store)
     touched(ctx);
 }
 
-/* Server: the CA names a CertificateRequest would list, kept as OpenSSL
- * keeps them (SSL_CTX_get_client_CA_list material). The core chooses what
- * it sends in a CertificateRequest; the list does not reach it, and it
- * does not decide which client certificates are accepted (the trust
- * anchors do). */
+/* Server: one more CA name for the CertificateRequest (client_ca.c says
+ * how the list reaches the core); it does not decide which client
+ * certificates are accepted (the trust anchors do). */
 int SSL_CTX_add_client_CA(SSL_CTX *ctx, X509 *x)
 {
     if (!x) {
@@ -498,6 +496,7 @@ int SSL_CTX_add_client_CA(SSL_CTX *ctx, X509 *x)
         COMPAT_ERR(ERR_R_MALLOC_FAILURE);
         return 0;
     }
+    touched(ctx);
     return 1;
 }
 
@@ -929,6 +928,8 @@ static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, const compat_cert 
         st = ssa_ctx_set_verify_depth(core, ctx->verify_depth);
     if (st == SSA_OK && server)
         st = compat_install_server_hooks(ctx, core);
+    if (st == SSA_OK && server && sk_X509_NAME_num(ctx->client_ca) > 0)
+        st = compat_client_ca_to_core(ctx->client_ca, core, NULL);
     ssa_ctx_set_verify_hook(core, compat_verify_hook, ctx);
     return st;
 }

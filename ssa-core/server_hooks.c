@@ -224,6 +224,59 @@ ssa_status ssa_conn_raise_client_auth(ssa_conn *c, ssa_client_auth mode)
     return SSA_OK;
 }
 
+/* The names as the engine's stack (it takes ownership when given). */
+static WOLF_STACK_OF(WOLFSSL_X509_NAME) *names_stack(const unsigned char *const *der,
+                                                    const size_t *len, size_t n, ssa_status *st)
+{
+    WOLF_STACK_OF(WOLFSSL_X509_NAME) *sk = wolfSSL_sk_X509_NAME_new(NULL);
+    *st = sk ? SSA_OK : SSA_ERR_NOMEM;
+    for (size_t i = 0; sk && i < n; i++) {
+        unsigned char *p = (unsigned char *)der[i];
+        WOLFSSL_X509_NAME *name = wolfSSL_d2i_X509_NAME(NULL, &p, (long)len[i]);
+        if (!name || wolfSSL_sk_X509_NAME_push(sk, name) <= 0) {
+            if (name)
+                wolfSSL_X509_NAME_free(name);
+            wolfSSL_sk_X509_NAME_pop_free(sk, NULL);
+            *st = name ? SSA_ERR_NOMEM : SSA_ERR_ARG;
+            return NULL;
+        }
+    }
+    return sk;
+}
+
+ssa_status ssa_ctx_set_client_ca_names(ssa_ctx *ctx, const unsigned char *const *der,
+                                       const size_t *len, size_t n)
+{
+    ssa_status st;
+    if (ctx->role != SSA_ROLE_SERVER || (n && (!der || !len)))
+        return SSA_ERR_ARG;
+    WOLF_STACK_OF(WOLFSSL_X509_NAME) *sk = names_stack(der, len, n, &st);
+    if (!sk)
+        return st;
+    if (ctx_lock_unfrozen(ctx) != SSA_OK) {
+        wolfSSL_sk_X509_NAME_pop_free(sk, NULL);
+        return SSA_ERR_STATE;
+    }
+    wolfSSL_CTX_set_client_CA_list(ctx->wctx, sk);
+    pthread_mutex_unlock(&ctx->lock);
+    return SSA_OK;
+}
+
+ssa_status ssa_conn_set_client_ca_names(ssa_conn *c, const unsigned char *const *der,
+                                        const size_t *len, size_t n)
+{
+    ssa_status st;
+    if (c->role != SSA_ROLE_SERVER || (n && (!der || !len)))
+        return SSA_ERR_ARG;
+    if (!c->ssl || c->handshake_done || !c->in_sni_hook)
+        return SSA_ERR_STATE;
+    WOLF_STACK_OF(WOLFSSL_X509_NAME) *sk = names_stack(der, len, n, &st);
+    if (!sk)
+        return st;
+    wolfSSL_set_client_CA_list(c->ssl, sk);
+    return SSA_OK;
+}
+
 /* ---- the engine's callbacks ------------------------------------------------ */
 
 /* wolfSSL's TLS 1.2 server always issues a full-length (32-byte) session

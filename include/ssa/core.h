@@ -537,6 +537,16 @@ SSA_API ssa_status ssa_ctx_set_ticket_hook(ssa_ctx *ctx, ssa_ticket_hook hook, v
  * connection's current one is SSA_ERR_POLICY and changes nothing. */
 SSA_API ssa_status ssa_conn_raise_client_auth(ssa_conn *c, ssa_client_auth mode);
 
+/* Server: the CA names a TLS 1.2 CertificateRequest lists (DER-encoded
+ * X.509 names), on a context (before its first connection) or on one
+ * connection (from its SNI hook). They only tell
+ * the client which certificate to offer: which are accepted is decided by
+ * the trust anchors and policy, never by this list. n = 0 clears it. */
+SSA_API ssa_status ssa_ctx_set_client_ca_names(ssa_ctx *ctx, const unsigned char *const *der,
+                                               const size_t *len, size_t n);
+SSA_API ssa_status ssa_conn_set_client_ca_names(ssa_conn *c, const unsigned char *const *der,
+                                                const size_t *len, size_t n);
+
 /* Maximum verification depth asked by the application (OpenSSL's
  * semantics); the engine uses the smaller of it and policy's. */
 SSA_API ssa_status ssa_ctx_set_verify_depth(ssa_ctx *ctx, int depth);
