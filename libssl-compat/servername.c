@@ -178,6 +178,24 @@ static int own_check(SSL *s)
     return 1;
 }
 
+/* OpenSSL copies the context's certificates into each SSL at SSL_new, so a
+ * certificate set on the SSL keeps the chain of the context's certificate
+ * of the same key type, and its key where the two match. */
+static void own_inherit(SSL *s)
+{
+    EVP_PKEY *pub = X509_get0_pubkey(s->own.cert);
+    if (!pub)
+        return;
+    const compat_cert *slot = &s->ctx->certs[compat_slot_for_key(pub)];
+    if (!s->own.chain && slot->chain)
+        s->own.chain = X509_chain_up_ref(slot->chain);
+    ERR_set_mark(); /* a mismatch is an answer here, not an error */
+    if (!s->own.key && slot->key && X509_check_private_key(s->own.cert, slot->key)
+        && EVP_PKEY_up_ref(slot->key))
+        s->own.key = slot->key;
+    ERR_pop_to_mark();
+}
+
 /* Takes effect for a handshake not yet past its ClientHello: before it, or
  * from inside the ClientHello callbacks (lighttpd's per-host certificate). */
 int SSL_use_certificate(SSL *s, X509 *x)
@@ -189,7 +207,9 @@ int SSL_use_certificate(SSL *s, X509 *x)
     X509_up_ref(x);
     X509_free(s->own.cert);
     s->own.cert = x;
-    return own_check(s);
+    int ok = own_check(s);
+    own_inherit(s);
+    return ok;
 }
 
 int SSL_use_PrivateKey(SSL *s, EVP_PKEY *pkey)

@@ -180,8 +180,9 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     pthread_mutex_init(&ctx->lock, NULL);
     ctx->method = meth;
     ctx->rq.req = (ssa_request)SSA_REQUEST_INIT;
-    /* OpenSSL 3's defaults (SSL_CTX_new): middlebox compatibility on. */
-    ctx->rq.options = SSL_OP_ENABLE_MIDDLEBOX_COMPAT;
+    /* OpenSSL 3's defaults (SSL_CTX_new): no compression, middlebox
+     * compatibility on. */
+    ctx->rq.options = SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT;
     ctx->rq.mode = SSL_MODE_AUTO_RETRY;
     ctx->sess_cache_mode = SSL_SESS_CACHE_SERVER;
     ctx->num_tickets = 2; /* OpenSSL's default */

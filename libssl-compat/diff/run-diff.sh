@@ -12,6 +12,9 @@
 # version and cipher pinned so that neither library's preference order nor
 # the policy picks them):
 #   errors               diff_errors: failing and state-reading calls, no network
+#   api                  diff_api: getters and setters around a context and an
+#                        in-process connection (options, ex_data, store,
+#                        callbacks, certificate and key, sessions, ...)
 #   io-states-tls13/12   diff_io_states: client and server in one process over
 #                        a BIO pair: read/write/peek returns and SSL_get_error
 #                        (WANT_READ, WANT_WRITE, ZERO_RETURN, SSL), partial
@@ -168,6 +171,7 @@ tls13="-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256"
 tls12="-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256"
 
 check errors "" diff_errors "$pki"
+check api "" diff_api "$pki"
 check io-states-tls13 "" diff_io_states "$pki" tls1.3
 check io-states-tls12 "" diff_io_states "$pki" tls1.2
 check client-tls13 "$(server good "$tls13")" diff_client "$pki/roots.pem" localhost
