@@ -81,7 +81,8 @@ ln -s "$shm/file" "$tmp/native/www/file"
 start_dropin_nginx() {
   local dir=$tmp/dropin
   mkdir -p "$dir/logs"
-  cp "$tmp/native/nginx.conf" "$dir/nginx.conf"
+  # nginx clears its workers' environment: SSA_CONF must be passed on.
+  { echo 'env SSA_CONF;'; cat "$tmp/native/nginx.conf"; } >"$dir/nginx.conf"
   dropin_port=$(free_port)
   sed -i "s|$tmp/native|$dir|g; s|127.0.0.1:$native_port |127.0.0.1:$dropin_port |" "$dir/nginx.conf"
   # The plain-HTTP hop of https-peer.sh's config: another free port.

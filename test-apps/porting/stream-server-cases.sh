@@ -81,7 +81,7 @@ serve_once() {
 expect_refused() {
   local app=$1 case=$2 name=$3
   if [ "$rc" -ne 0 ] && ! grep -q . "$tmp/$name.out"; then
-    result "$app" "$case" ok "refused (s_client exit $rc): $(grep -oE 'alert [a-z ]+|no (shared )?cipher[a-z ]*|unsupported protocol|certificate required|wrong version number' "$tmp/$name.err" | head -1)"
+    result "$app" "$case" ok "refused (s_client exit $rc): $(grep -oE 'alert [a-z ]+|no (shared )?cipher[a-z ]*|unsupported protocol|certificate required|wrong version number|unexpected eof[a-z ]*|errno=[0-9]+' "$tmp/$name.err" | head -1)"
   else
     result "$app" "$case" FAIL "s_client exit $rc, $(wc -c <"$tmp/$name.out") bytes echoed"
   fi
