@@ -543,21 +543,29 @@ void SSL_CTX_set_msg_callback(SSL_CTX *ctx,
 }
 
 /* SRP is not among the key exchanges SSA policy offers: the setters fail
- * as OpenSSL's fail (0, error on the queue), saying why. */
+ * as OpenSSL's fail (0, error on the queue), saying why, and the request is
+ * audited. */
+static int refuse_srp(const char *func)
+{
+    compat_err(COMPAT_R_POLICY_REFUSED, func, "SRP is not offered under SSA policy");
+    ssa_policy *p = ssa_policy_current();
+    ssa_audit_event(p, COMPAT_FRONTEND, "refused: SRP (%s): not a key exchange policy offers", func);
+    ssa_policy_unref(p);
+    return 0;
+}
+
 int SSL_CTX_set_srp_username(SSL_CTX *ctx, char *name)
 {
     (void)ctx;
     (void)name;
-    COMPAT_ERR_MSG(COMPAT_R_POLICY_REFUSED, "SRP is not offered under SSA policy");
-    return 0;
+    return refuse_srp(__func__);
 }
 
 int SSL_CTX_set_srp_password(SSL_CTX *ctx, char *password)
 {
     (void)ctx;
     (void)password;
-    COMPAT_ERR_MSG(COMPAT_R_POLICY_REFUSED, "SRP is not offered under SSA policy");
-    return 0;
+    return refuse_srp(__func__);
 }
 
 /* ---- own certificate and key ----------------------------------------------- */

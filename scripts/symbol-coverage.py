@@ -206,12 +206,17 @@ class Coverage:
         return 'never', note
 
     def own_case(self, app):
-        """Names the application's own porting case called, or None without one
-        (python3-ssl's case may be cases/python3.sh)."""
-        for case in (app, app.split('-')[0]):
-            if 'porting.' + case in self.by_phase:
-                return self.by_phase['porting.' + case]
-        return None
+        """Names the application's own porting cases called (as a client and,
+        in cases/<name>-server.sh, as a server), or None without one. The
+        list's name may carry a suffix or a version the case's lacks
+        (python3-ssl: cases/python.sh and python-server.sh)."""
+        base = app.split('-')[0]
+        names = {app, base, base.rstrip('0123456789')}
+        phases = ['porting.' + n + s for n in sorted(names) for s in ('', '-server')]
+        found = [self.by_phase[p] for p in phases if p in self.by_phase]
+        if not found:
+            return None
+        return set().union(*found)
 
 
 def read_imports(refs):

@@ -38,6 +38,15 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf, 
     (void)write_p, (void)version, (void)content_type, (void)buf, (void)len, (void)s, (void)arg;
 }
 
+static int msg_calls; /* counted, not printed: we never call it (README) */
+
+static void counting_msg_cb(int write_p, int version, int content_type, const void *buf,
+                            size_t len, SSL *s, void *arg)
+{
+    (void)write_p, (void)version, (void)content_type, (void)buf, (void)len, (void)s, (void)arg;
+    msg_calls++;
+}
+
 static X509 *read_cert(const char *name)
 {
     FILE *f = fopen(pki(name), "r");
@@ -89,6 +98,10 @@ static void context_calls(void)
     SSL_CTX_set_msg_callback(ctx, msg_cb);
     line("CTX_set_msg_callback_arg", SSL_CTX_set_msg_callback_arg(ctx, &marker));
     line("CTX_get_timeout (default)", SSL_CTX_get_timeout(ctx));
+    line("CTX_get_verify_depth (default)", SSL_CTX_get_verify_depth(ctx));
+    SSL_CTX_set_verify_depth(ctx, 4);
+    line("CTX_get_verify_depth after set 4", SSL_CTX_get_verify_depth(ctx));
+
 
     X509 *ca = read_cert("ca.crt");
     line("CTX_add_client_CA", SSL_CTX_add_client_CA(ctx, ca));
@@ -114,6 +127,11 @@ static void connection_calls(void)
     pair p;
     make_pair(&p, TLS1_3_VERSION, 0, 65536);
     line("get_SSL_CTX", SSL_get_SSL_CTX(p.client) == p.cctx);
+    SSL_set_msg_callback(p.client, counting_msg_cb);
+    static const unsigned char aes128gcm[2] = {0x13, 0x01}, unknown[2] = {0xfe, 0xfe};
+    printf("%-44s %s\n", "CIPHER_find(0x1301)",
+           SSL_CIPHER_get_name(SSL_CIPHER_find(p.client, aes128gcm)));
+    line("CIPHER_find(0xfefe) is NULL", SSL_CIPHER_find(p.client, unknown) == NULL);
     line("get_rbio == get_wbio (one pair end)", SSL_get_rbio(p.client) == SSL_get_wbio(p.client));
     line("get_wbio is the pair's end", SSL_get_wbio(p.client) == p.cbio);
     line("set_options(NO_TICKET) has it",
@@ -151,6 +169,8 @@ static void connection_calls(void)
         line("SESSION_up_ref", sess ? SSL_SESSION_up_ref(sess) : -1);
         line("SESSION_has_ticket", sess ? SSL_SESSION_has_ticket(sess) : -1);
         line("SESSION_get_time is set", sess ? SSL_SESSION_get_time(sess) > 0 : -1);
+        /* A client's session is in no server cache: 0, as in OpenSSL. */
+        line("CTX_remove_session (not cached)", sess ? SSL_CTX_remove_session(p.sctx, sess) : -1);
         SSL_SESSION_free(sess);
         SSL_SESSION_free(sess);
     }

@@ -355,6 +355,31 @@ START_TEST(security_level_and_tickets)
     ctx = SSL_CTX_new(TLS_server_method());
     ck_assert_int_eq(SSL_CTX_get_security_level(ctx), 2);
     ck_assert_uint_eq(SSL_CTX_get_num_tickets(ctx), 0);
+    /* An application's level: a lower one changes nothing, a higher one
+     * is audited as not enforced; the getter keeps saying what is. */
+    SSL_CTX_set_security_level(ctx, 0);
+    ck_assert_int_eq(SSL_CTX_get_security_level(ctx), 2);
+    SSL_CTX_set_security_level(ctx, 4);
+    ck_assert_int_eq(SSL_CTX_get_security_level(ctx), 2);
+    ck_assert(audit_says("security level 4 (SSL_CTX_set_security_level) not enforced"));
+    SSL_CTX_free(ctx);
+}
+END_TEST
+
+/* SRP is not a key exchange policy offers: the setters fail as OpenSSL's
+ * fail (0, an error on the queue) and the refusal is audited. */
+START_TEST(srp_refused)
+{
+    use_policy(NULL);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_int_eq(SSL_CTX_set_srp_username(ctx, "user"), 0);
+    ck_assert_int_ne(ERR_peek_error(), 0);
+    ERR_clear_error();
+    ck_assert_int_eq(SSL_CTX_set_srp_password(ctx, "secret"), 0);
+    ck_assert_int_ne(ERR_peek_error(), 0);
+    ERR_clear_error();
+    ck_assert(audit_says("refused: SRP (SSL_CTX_set_srp_username)"));
+    ck_assert(audit_says("refused: SRP (SSL_CTX_set_srp_password)"));
     SSL_CTX_free(ctx);
 }
 END_TEST
@@ -372,6 +397,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, old_version_methods_clamped, 0, 2);
     tcase_add_test(tc, cipher_list_is_policys);
     tcase_add_test(tc, security_level_and_tickets);
+    tcase_add_test(tc, srp_refused);
     suite_add_tcase(s, tc);
     return s;
 }
