@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Debian's lighttpd 1.4 with mod_openssl (linked BIND_NOW) serving HTTPS
-# over the drop-in, under the test policy. Clients: the system's curl and
-# `openssl s_client` (native) and curl over the drop-in.
+# lighttpd with mod_openssl (Debian's lighttpd, lighttpd-mod-openssl) over
+# the drop-in, configured as its users configure it, with clients both
+# native (system curl, openssl s_client) and under the drop-in (curl).
 #
-#   lighttpd.sh LIBDIR REPO        (BUILD = LIBDIR/..)
+#   lighttpd.sh LIBDIR REPO
 #
-# lighttpd sets its certificate, chain and client verification per
-# connection from its certificate callback (SSL_use_certificate,
-# SSL_set1_chain, SSL_set_verify), and configures through SSL_CONF_cmd.
-#
-# Cases (one RESULT line each):
-#   start          lighttpd -tt and start over the drop-in
-#   static-file    a 30 MB static file, sha256 intact (native and drop-in
-#                  curl); lighttpd calls SSL_sendfile only with kernel TLS,
-#                  which this libssl does not offer, so it is SSL_write
-#   http2          curl --http2: ALPN h2, HTTP/2 200
-#   sni-vhost      $HTTP["host"] with its own ssl.pemfile: each name gets
-#                  its own certificate (subject CN)
-#   conf-cmd       ssl.openssl.ssl-conf-cmd MinProtocol TLSv1 and a cipher
-#                  string with a weak suite: a TLS 1.1 client and a
-#                  weak-suite client refused, the clamps audited, a normal
-#                  client served
-#   client-cert    ssl.verifyclient.activate/enforce: no certificate and
-#                  another CA's refused, the test CA's served
+#   start                lighttpd -tt (the configuration, loaded over the
+#                        drop-in) and start
+#   https-ecdsa-200M     ssl.pemfile/ssl.privkey (ECDSA): 200 MB, intact
+#   https-rsa            a second socket with an RSA certificate
+#   throttled-download   curl --limit-rate: 6 MB at 3 MB/s, intact
+#   dropin-curl-get      curl over the drop-in against lighttpd over it
+#   http2-alpn           curl --http2: HTTP/2; the CGI's SSL_PROTOCOL and
+#                        SSL_CIPHER match what the client saw
+#   sni-vhosts           $HTTP["host"] blocks with their own certificates:
+#                        each name gets its own
+#   resumption           s_client -sess_out / -sess_in over TLS 1.3 and 1.2
+#                        (a request each, so that the TLS 1.3 ticket, sent
+#                        after the handshake, is read): "Reused"
+#   conf-cmd-clamped     ssl.openssl.ssl-conf-cmd MinProtocol TLSv1 and a
+#                        weak CipherString: a TLS 1.1-only and a CBC-only
+#                        client are refused, a normal one gets TLS 1.2+ AEAD;
+#                        the clamps are audited
+#   verifyclient-*       ssl.ca-file + ssl.verifyclient.activate/enforce: no
+#                        certificate refused, the test CA's accepted
+#                        (SSL_CLIENT_VERIFY = SUCCESS), another CA's refused;
+#                        optional (enforce disabled) lets a client without
+#                        one in
+#   audit-per-connection every connection has its line
 set -uo pipefail
 libdir=${1:?usage: lighttpd.sh LIBDIR REPO}
 repo=${2:?usage: lighttpd.sh LIBDIR REPO}
@@ -33,137 +38,215 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../peers.sh
 . "$here/peers.sh"
 
-lighttpd_bin=${SSA_LIGHTTPD:-/usr/sbin/lighttpd}
-if [ ! -x "$lighttpd_bin" ] || [ ! -e /usr/lib/lighttpd/mod_openssl.so ]; then
-  echo "RESULT lighttpd - FAIL no $lighttpd_bin with mod_openssl (scripts/bootstrap.sh installs them)"
-  exit 1
-fi
+lighttpd_bin=$(command -v lighttpd) || { echo "RESULT lighttpd - FAIL lighttpd is not installed (scripts/bootstrap.sh)"; exit 1; }
+[ -e /usr/lib/lighttpd/mod_openssl.so ] || { echo "RESULT lighttpd - FAIL no mod_openssl (lighttpd-mod-openssl)"; exit 1; }
 app_env "$libdir"
 peers_setup "$repo" || { echo "RESULT lighttpd - FAIL test PKI"; exit 1; }
-lighttpd_pid=
-# shellcheck disable=SC2317  # called through trap
-cleanup() {
-  if [ -n "$lighttpd_pid" ]; then kill "$lighttpd_pid" 2>/dev/null; wait "$lighttpd_pid" 2>/dev/null; fi
-  peers_cleanup
-}
-trap cleanup EXIT
+trap peers_cleanup EXIT
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$p\$" || { echo "$p"; return; }
-  done
-}
-main_port=$(free_port); verify_port=$(free_port)
-mkdir -p "$tmp/html"
-head -c 30000000 /dev/urandom >"$tmp/html/big.bin"
-big_sum=$(sha256sum <"$tmp/html/big.bin" | cut -d' ' -f1)
+# An RSA leaf for localhost from the test intermediate, made here with the
+# system openssl (make-pki.sh's rsa2048 is one too: use it).
+rsa_chain=$tmp/rsa-chain.pem
+cat "$pki/rsa2048.crt" "$pki/int.crt" >"$rsa_chain"
 
-cat >"$tmp/lighttpd.conf" <<CONF
-server.modules = ("mod_openssl")
-server.document-root = "$tmp/html"
+www=$tmp/www
+mkdir -p "$www"
+head -c $((200 * 1024 * 1024)) /dev/urandom >"$www/big"
+head -c $((6 * 1024 * 1024)) /dev/urandom >"$www/medium"
+# The TLS facts lighttpd gives CGI programs (mod_openssl's environment).
+cat >"$www/tls.cgi" <<'CGI'
+printf 'Content-Type: text/plain\r\n\r\n'
+printf '%s %s %s %s\n' "${SSL_PROTOCOL:--}" "${SSL_CIPHER:--}" "${SSL_CLIENT_VERIFY:--}" "${HTTP_HOST:--}"
+CGI
+
+# start_lighttpd NAME EXTRA_CONFIG: lighttpd over the drop-in on $port (and
+# $port2 for a second, RSA socket); stopped by peers_cleanup.
+start_lighttpd() {
+  local name=$1 extra=${2:-} conf=$tmp/$1.conf
+  port=$(free_port)
+  port2=$(free_port)
+  cat >"$conf" <<CONF
+server.modules = ( "mod_openssl", "mod_cgi" )
+server.document-root = "$www"
 server.bind = "127.0.0.1"
-server.port = $main_port
-server.errorlog = "$tmp/error.log"
+server.port = $port
+server.errorlog = "$tmp/$name.error.log"
+server.upload-dirs = ( "$tmp" )
+mimetype.assign = ( "" => "application/octet-stream" )
+cgi.assign = ( ".cgi" => "/bin/sh" )
 ssl.engine = "enable"
 ssl.pemfile = "$pki/good-chain.pem"
 ssl.privkey = "$pki/good.key"
-ssl.openssl.ssl-conf-cmd = ("MinProtocol" => "TLSv1",
-                            "CipherString" => "ECDHE+AESGCM:ECDHE-RSA-AES128-SHA:AES128-SHA",
-                            "Options" => "ServerPreference")
-\$HTTP["host"] == "a.wild.test" {
-  ssl.pemfile = "$pki/wildcard-chain.pem"
-  ssl.privkey = "$pki/wildcard.key"
-}
-\$SERVER["socket"] == "127.0.0.1:$verify_port" {
+\$SERVER["socket"] == "127.0.0.1:$port2" {
   ssl.engine = "enable"
-  ssl.pemfile = "$pki/good-chain.pem"
-  ssl.privkey = "$pki/good.key"
-  ssl.ca-file = "$pki/ca.crt"
-  ssl.verifyclient.activate = "enable"
-  ssl.verifyclient.enforce = "enable"
-  ssl.verifyclient.depth = 2
+  ssl.pemfile = "$rsa_chain"
+  ssl.privkey = "$pki/rsa2048.key"
 }
+$extra
 CONF
+  if ! env "${APP_ENV[@]}" "$lighttpd_bin" -tt -f "$conf" >"$tmp/$name.tt" 2>&1; then
+    echo "lighttpd -tt ($name) failed:"
+    cat "$tmp/$name.tt"
+    return 1
+  fi
+  env "${APP_ENV[@]}" "$lighttpd_bin" -D -f "$conf" </dev/null >"$tmp/$name.out" 2>&1 &
+  pids+=($!)
+  local _
+  for _ in $(seq 100); do
+    [ -n "$(ss -Hltn "sport = :$port")" ] && return 0
+    sleep 0.1
+  done
+  echo "lighttpd ($name) did not start:"
+  cat "$tmp/$name.out" "$tmp/$name.error.log" 2>/dev/null
+  return 1
+}
 
-l_env=("${APP_ENV[@]}" "SSA_CONF=$SSA_CONF")
-env "${l_env[@]}" "$lighttpd_bin" -tt -f "$tmp/lighttpd.conf" >"$tmp/tt.log" 2>&1
-tt_rc=$?
-env "${l_env[@]}" "$lighttpd_bin" -D -f "$tmp/lighttpd.conf" >"$tmp/lighttpd.out" 2>&1 &
-lighttpd_pid=$!
-up=
-for _ in $(seq 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$main_port") 2>/dev/null; then up=1; break; fi
-  kill -0 "$lighttpd_pid" 2>/dev/null || break
-  sleep 0.1
+# native_curl NAME ARGS... / dropin_curl NAME ARGS...: $rc, $tmp/NAME.{out,err}
+native_curl() {
+  local name=$1
+  shift
+  env -u LD_LIBRARY_PATH -u LD_PRELOAD timeout 120 curl -sS --cacert "$pki/ca.crt" "$@" \
+    >"$tmp/$name.out" 2>"$tmp/$name.err"
+  rc=$?
+  echo "  curl $*: exit $rc $(head -c 200 "$tmp/$name.err")"
+}
+dropin_curl() {
+  local name=$1
+  shift
+  env "${APP_ENV[@]}" timeout 120 curl -sS --cacert "$pki/ca.crt" "$@" \
+    >"$tmp/$name.out" 2>"$tmp/$name.err"
+  rc=$?
+  echo "  curl (drop-in) $*: exit $rc $(head -c 200 "$tmp/$name.err")"
+}
+same() { cmp -s "$1" "$2"; }
+server_lines() { grep -c "app=[^ ]*lighttpd .*role=server" "$tmp/audit.log" 2>/dev/null; }
+
+start_lighttpd main '
+$HTTP["host"] == "wrong.test" {
+  ssl.pemfile = "'"$pki"'/wronghost-chain.pem"
+  ssl.privkey = "'"$pki"'/wronghost.key"
+}' || { echo "RESULT lighttpd start FAIL lighttpd did not start"; exit 1; }
+result lighttpd start ok "lighttpd -tt and start over the drop-in"
+url=https://localhost:$port
+
+native_curl big "$url/big"
+if [ "$rc" -eq 0 ] && same "$tmp/big.out" "$www/big"; then
+  result lighttpd https-ecdsa-200M ok "200 MB over ECDSA, intact"
+else
+  result lighttpd https-ecdsa-200M FAIL "exit $rc, $(wc -c <"$tmp/big.out") bytes"
+fi
+native_curl rsa -w '%{ssl_verify_result}' -o /dev/null "https://localhost:$port2/medium"
+if [ "$rc" -eq 0 ] && env -u LD_LIBRARY_PATH openssl s_client -connect "127.0.0.1:$port2" -servername localhost \
+     </dev/null 2>/dev/null | openssl x509 -noout -text | grep -q 'rsaEncryption'; then
+  result lighttpd https-rsa ok "the RSA socket serves with its RSA certificate"
+else
+  result lighttpd https-rsa FAIL "exit $rc"
+fi
+native_curl slow --limit-rate 3M "$url/medium"
+if [ "$rc" -eq 0 ] && same "$tmp/slow.out" "$www/medium"; then
+  result lighttpd throttled-download ok "6 MB at 3 MB/s, intact"
+else
+  result lighttpd throttled-download FAIL "exit $rc, $(wc -c <"$tmp/slow.out") bytes"
+fi
+dropin_curl dropin "$url/medium"
+if [ "$rc" -eq 0 ] && same "$tmp/dropin.out" "$www/medium" \
+   && audit_has 'app=/usr/bin/curl .*role=client .*outcome=ok'; then
+  result lighttpd dropin-curl-get ok "curl and lighttpd both over the drop-in: 6 MB intact"
+else
+  result lighttpd dropin-curl-get FAIL "exit $rc"
+fi
+
+native_curl h2 --http2 -w '\n%{http_version}\n' "$url/tls.cgi"
+read -r proto cipher _ host <"$tmp/h2.out"
+if [ "$rc" -eq 0 ] && [ "$(tail -1 "$tmp/h2.out")" = 2 ] && [[ $proto == TLSv1.[23] ]] \
+   && grep -q "version=$proto cipher=" <<<"$(grep 'app=[^ ]*lighttpd .*role=server .*outcome=ok' "$tmp/audit.log" | tail -1)"; then
+  result lighttpd http2-alpn ok "HTTP/2; CGI sees $proto $cipher, as the audit does"
+else
+  result lighttpd http2-alpn FAIL "exit $rc: $(head -1 "$tmp/h2.out")"
+fi
+
+subject_for() {
+  env -u LD_LIBRARY_PATH openssl s_client -connect "127.0.0.1:$port" -servername "$1" </dev/null 2>/dev/null \
+    | openssl x509 -noout -ext subjectAltName 2>/dev/null | tail -1 | tr -d ' '
+}
+san_default=$(subject_for localhost)
+san_vhost=$(subject_for wrong.test)
+if [[ $san_default == *DNS:localhost* ]] && [ "$san_vhost" = DNS:wrong.test ]; then
+  result lighttpd sni-vhosts ok "localhost -> $san_default; wrong.test -> $san_vhost"
+else
+  result lighttpd sni-vhosts FAIL "localhost -> '$san_default'; wrong.test -> '$san_vhost'"
+fi
+
+# One request per connection (lighttpd closes after an HTTP/1.0 answer):
+# the client reads until then, TLS 1.3's ticket included.
+request() { printf 'GET /tls.cgi HTTP/1.0\r\nHost: localhost\r\n\r\n'; }
+resumed=()
+for v in -tls1_3 -tls1_2; do
+  request | env -u LD_LIBRARY_PATH timeout 20 openssl s_client $v -ign_eof -connect "127.0.0.1:$port" \
+    -servername localhost -CAfile "$pki/ca.crt" -sess_out "$tmp/sess$v" >/dev/null 2>&1
+  resumed+=("$(request | env -u LD_LIBRARY_PATH timeout 20 openssl s_client $v -ign_eof \
+    -connect "127.0.0.1:$port" -servername localhost -CAfile "$pki/ca.crt" -sess_in "$tmp/sess$v" \
+    2>/dev/null | grep -c '^Reused')")
 done
-if [ "$tt_rc" -eq 0 ] && [ -n "$up" ]; then
-  result lighttpd start ok "lighttpd -tt and start over the drop-in (port $main_port)"
+if [ "${resumed[*]}" = "1 1" ]; then
+  result lighttpd resumption ok "TLS 1.3 and TLS 1.2 sessions resumed (s_client: Reused)"
 else
-  result lighttpd start FAIL "-tt exit $tt_rc; up=${up:-no}: $(cat "$tmp/tt.log" "$tmp/lighttpd.out" "$tmp/error.log" 2>/dev/null | tail -4 | tr '\n' ' ')"
-  exit 1
+  result lighttpd resumption FAIL "Reused lines for TLS 1.3, TLS 1.2: ${resumed[*]}"
 fi
 
-native_curl() { env -u LD_LIBRARY_PATH -u LD_PRELOAD curl -sS --max-time 60 "$@"; }
-dropin_curl() { env "${APP_ENV[@]}" curl -sS --max-time 60 "$@"; }
-s_client() { env -u LD_LIBRARY_PATH -u LD_PRELOAD timeout 20 openssl s_client "$@"; }
-resolve=(--resolve "localhost:$main_port:127.0.0.1" --resolve "a.wild.test:$main_port:127.0.0.1"
-         --resolve "localhost:$verify_port:127.0.0.1")
-
-# ---- static file ------------------------------------------------------------------
-n_sum=$(native_curl --cacert "$pki/ca.crt" "${resolve[@]}" "https://localhost:$main_port/big.bin" | sha256sum | cut -d' ' -f1)
-d_sum=$(dropin_curl --cacert "$pki/ca.crt" "${resolve[@]}" "https://localhost:$main_port/big.bin" | sha256sum | cut -d' ' -f1)
-if [ "$n_sum" = "$big_sum" ] && [ "$d_sum" = "$big_sum" ]; then
-  result lighttpd static-file ok "30 MB, sha256 intact to native curl and to curl over the drop-in"
+# The administrator's floor under a server that asks for less.
+start_lighttpd weak 'ssl.openssl.ssl-conf-cmd = ( "MinProtocol" => "TLSv1", "CipherString" => "ALL:@SECLEVEL=0", "Options" => "-ServerPreference" )' \
+  || { echo "RESULT lighttpd conf-cmd-clamped FAIL lighttpd did not start"; exit 1; }
+native_curl tls11 --tlsv1.1 --tls-max 1.1 --ciphers 'ALL:@SECLEVEL=0' "https://localhost:$port/tls.cgi"
+tls11_rc=$rc
+native_curl cbc --tls-max 1.2 --ciphers 'AES128-SHA:AES256-SHA' "https://localhost:$port/tls.cgi"
+cbc_rc=$rc
+native_curl normal --tls-max 1.2 "https://localhost:$port/tls.cgi"
+read -r proto cipher _ <"$tmp/normal.out"
+if [ "$tls11_rc" -ne 0 ] && [ "$cbc_rc" -ne 0 ] && [ "$rc" -eq 0 ] && [ "$proto" = TLSv1.2 ] \
+   && [[ $cipher == *GCM* || $cipher == *CHACHA20* ]] \
+   && audit_has 'app=[^ ]*lighttpd .*event=policy detail="clamped: (min_protocol|ciphers)'; then
+  result lighttpd conf-cmd-clamped ok "TLS 1.1 client (exit $tls11_rc) and CBC-only client (exit $cbc_rc) refused; normal client: $proto $cipher; clamps audited"
 else
-  result lighttpd static-file FAIL "native $n_sum, drop-in $d_sum, want $big_sum"
+  result lighttpd conf-cmd-clamped FAIL "TLS 1.1: exit $tls11_rc; CBC: exit $cbc_rc; normal: exit $rc $proto $cipher"
 fi
 
-# ---- HTTP/2 --------------------------------------------------------------------------
-native_curl --http2 -v --cacert "$pki/ca.crt" "${resolve[@]}" -o /dev/null \
-  "https://localhost:$main_port/big.bin" 2>"$tmp/h2.err"
-if grep -qE 'ALPN.*accepted h2' "$tmp/h2.err" && grep -q '< HTTP/2 200' "$tmp/h2.err"; then
-  result lighttpd http2 ok "ALPN h2 selected by lighttpd's callback, HTTP/2 200"
+start_lighttpd verify "ssl.ca-file = \"$pki/ca.crt\"
+ssl.verifyclient.activate = \"enable\"
+ssl.verifyclient.enforce = \"enable\"" \
+  || { echo "RESULT lighttpd verifyclient FAIL lighttpd did not start"; exit 1; }
+client_chain=$tmp/client-chain.pem
+cat "$pki/client.crt" "$pki/int.crt" >"$client_chain"
+native_curl nocert "https://localhost:$port/tls.cgi"
+nocert_rc=$rc
+native_curl goodcert --cert "$client_chain" --key "$pki/client.key" "https://localhost:$port/tls.cgi"
+good_rc=$rc
+native_curl othercert --cert "$pki/client-other.crt" --key "$pki/client-other.key" "https://localhost:$port/tls.cgi"
+if [ "$nocert_rc" -ne 0 ] && [ "$good_rc" -eq 0 ] && [ "$(cut -d' ' -f3 "$tmp/goodcert.out")" = SUCCESS ] \
+   && [ "$rc" -ne 0 ]; then
+  result lighttpd verifyclient-required ok "no certificate: refused (exit $nocert_rc); the test CA's: SSL_CLIENT_VERIFY=SUCCESS; another CA's: refused (exit $rc)"
 else
-  result lighttpd http2 FAIL "$(grep -iE 'alpn|HTTP/' "$tmp/h2.err" | tr '\n' ' ')"
+  result lighttpd verifyclient-required FAIL "none: exit $nocert_rc; good: exit $good_rc ($(cat "$tmp/goodcert.out")); other CA: exit $rc"
 fi
 
-# ---- SNI -------------------------------------------------------------------------------
-subject_of() { "$@" -v --cacert "$pki/ca.crt" "${resolve[@]}" -o /dev/null 2>&1 | sed -n 's/.*subject: //p' | head -1; }
-n_local=$(subject_of native_curl "https://localhost:$main_port/big.bin")
-n_wild=$(subject_of native_curl "https://a.wild.test:$main_port/big.bin")
-d_wild=$(subject_of dropin_curl "https://a.wild.test:$main_port/big.bin")
-if [[ "$n_local" == *"CN=localhost"* && "$n_wild" == *"CN=*.wild.test"* && "$d_wild" == *"CN=*.wild.test"* ]]; then
-  result lighttpd sni-vhost ok "localhost -> $n_local; a.wild.test -> $n_wild (native and drop-in curl)"
+start_lighttpd optional "ssl.ca-file = \"$pki/ca.crt\"
+ssl.verifyclient.activate = \"enable\"
+ssl.verifyclient.enforce = \"disable\"" \
+  || { echo "RESULT lighttpd verifyclient FAIL lighttpd did not start"; exit 1; }
+native_curl optnone "https://localhost:$port/tls.cgi"
+optnone_rc=$rc
+native_curl optgood --cert "$client_chain" --key "$pki/client.key" "https://localhost:$port/tls.cgi"
+if [ "$optnone_rc" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$(cut -d' ' -f3 "$tmp/optgood.out")" = SUCCESS ]; then
+  result lighttpd verifyclient-optional ok "without a certificate: served ($(cut -d' ' -f3 "$tmp/optnone.out")); with one: SUCCESS"
 else
-  result lighttpd sni-vhost FAIL "native [$n_local] [$n_wild]; drop-in [$d_wild]"
+  result lighttpd verifyclient-optional FAIL "none: exit $optnone_rc ($(cat "$tmp/optnone.out")); good: exit $rc ($(cat "$tmp/optgood.out"))"
 fi
 
-# ---- ssl-conf-cmd clamped ----------------------------------------------------------------
-s_client -connect "127.0.0.1:$main_port" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null >"$tmp/w11.out" 2>&1
-w11=$?
-s_client -connect "127.0.0.1:$main_port" -tls1_2 -cipher 'AES128-SHA@SECLEVEL=0' </dev/null >"$tmp/wweak.out" 2>&1
-wweak=$?
-ok_body=$(native_curl --cacert "$pki/ca.crt" "${resolve[@]}" -o /dev/null -w '%{http_code}' "https://localhost:$main_port/big.bin")
-if [ "$w11" -ne 0 ] && [ "$wweak" -ne 0 ] && [ "$ok_body" = 200 ] \
-   && audit_has 'app=[^ ]*lighttpd .*clamped: MinProtocol TLSv1 -> TLSv1.2' \
-   && audit_has 'app=[^ ]*lighttpd .*clamped: ciphers: .*AES128-SHA'; then
-  result lighttpd conf-cmd ok "TLS 1.1 and AES128-SHA clients refused, normal client 200; MinProtocol and cipher clamps audited"
+if [ "$(server_lines)" -ge 15 ] && ! grep -q 'role=server .*outcome=ok .*version=-' "$tmp/audit.log"; then
+  result lighttpd audit-per-connection ok "$(server_lines) server connection lines"
 else
-  result lighttpd conf-cmd FAIL "tls1.1 exit $w11, weak exit $wweak, normal $ok_body"
-  show_audit | grep -i clamp | head -5
+  result lighttpd audit-per-connection FAIL "$(server_lines) server connection lines"
 fi
 
-# ---- client certificates -----------------------------------------------------------------
-vurl="https://localhost:$verify_port/big.bin"
-none=$(native_curl --cacert "$pki/ca.crt" "${resolve[@]}" -o /dev/null -w '%{http_code}' "$vurl" 2>/dev/null)
-good=$(native_curl --cacert "$pki/ca.crt" "${resolve[@]}" --cert "$pki/client-chain.pem" --key "$pki/client.key" -o /dev/null -w '%{http_code}' "$vurl" 2>/dev/null)
-good_d=$(dropin_curl --cacert "$pki/ca.crt" "${resolve[@]}" --cert "$pki/client-chain.pem" --key "$pki/client.key" -o /dev/null -w '%{http_code}' "$vurl" 2>/dev/null)
-other=$(native_curl --cacert "$pki/ca.crt" "${resolve[@]}" --cert "$pki/client-other-chain.pem" --key "$pki/client-other.key" -o /dev/null -w '%{http_code}' "$vurl" 2>/dev/null)
-if [ "$none" != 200 ] && [ "$good" = 200 ] && [ "$good_d" = 200 ] && [ "$other" != 200 ]; then
-  result lighttpd client-cert ok "enforce: none -> refused ($none), test CA -> 200 (native and drop-in), other CA -> refused ($other)"
-else
-  result lighttpd client-cert FAIL "none [$none] good [$good] good-dropin [$good_d] other [$other]"
-fi
+[ "$failures" -eq 0 ] || { show_audit | tail -40; exit 1; }
 exit 0
