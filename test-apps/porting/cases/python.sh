@@ -41,6 +41,9 @@
 #                         self-signed server: refused
 #   resume-tls13          SSLSocket.session reused: session_reused True
 #   resume-tls12          the same over TLS 1.2
+#   profile-tls1.3        a profile for python3 alone (min_protocol 1.3):
+#                         the TLS 1.2-only server is refused; curl, without
+#                         a profile, still reaches it
 # Each case also checks that the audit log got its lines (one per
 # connection, one per clamp or refused request).
 set -uo pipefail
@@ -285,6 +288,29 @@ for v in tls13 tls12; do
     result python "resume-$v" FAIL "exit $rc: $(tr '\n' ' ' <"$tmp/resume-$v.out")"
   fi
 done
+
+# 10. A profile for python alone (min_protocol 1.3): the TLS 1.2-only
+# server python reached above is refused; curl, without a profile, still
+# gets it.
+py_real=$(readlink -f "$py")
+policy=$SSA_CONF
+cat >"$tmp/profile.conf" <<CONF
+default: { trust_store = "$pki/ca.crt"; audit = "$tmp/audit.log"; };
+profiles = ( { application = "$py_real"; min_protocol = "1.3"; } );
+CONF
+export SSA_CONF=$tmp/profile.conf
+run_py profile13 "$progs/tls_client.py" default localhost "$good12_port" "$pki/ca.crt"
+env "${APP_ENV[@]}" timeout 30 curl -sS --cacert "$pki/ca.crt" -o /dev/null "https://localhost:$good12_port/" 2>"$tmp/profile-curl.err"
+curl_rc=$?
+export SSA_CONF=$policy
+# s_server -rev answers no HTTP: curl's handshake is what counts (exit 0 or
+# a transfer error after it, never a TLS one).
+if out_has profile13 '^REFUSED ' && [ "$(new_audit "$refused_line")" -eq 1 ] \
+   && ! grep -qE 'SSL|TLS' "$tmp/profile-curl.err" && [ "$curl_rc" -ne 35 ] && [ "$curl_rc" -ne 60 ]; then
+  result python profile-tls1.3 ok "python's profile refuses a TLS 1.2-only server; curl (no profile) reached it"
+else
+  result python profile-tls1.3 FAIL "python: $(tr '\n' ' ' <"$tmp/profile13.out"); curl exit $curl_rc: $(cat "$tmp/profile-curl.err")"
+fi
 
 [ "$failures" -eq 0 ] || { show_audit; exit 1; }
 exit 0
