@@ -54,7 +54,9 @@ extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALW
 # peer chain's CAs to the certificate manager (AddCA(SSL_CM(ssl), ...,
 # WOLFSSL_CHAIN_CA, NO_VERIFY) in src/internal.c), and our manager is the
 # process-wide shared trust store (ssa-core/trust.c): without 0001 an
-# intermediate seen once would be trusted by every later connection. See the
+# intermediate seen once would be trusted by every later connection. 0002:
+# a TLS 1.2 client took any ServerHello as an accepted session ticket and
+# failed ("Out of order message") when the server had rejected it. See each
 # patch's header. The patches' contents are part of the stamp key.
 patch_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/wolfssl-patches"
 patches=()

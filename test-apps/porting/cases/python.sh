@@ -41,6 +41,9 @@
 #                         self-signed server: refused
 #   resume-tls13          SSLSocket.session reused: session_reused True
 #   resume-tls12          the same over TLS 1.2
+#   resume-rejected-tls12 the session offered to another server, which
+#                         cannot decrypt its ticket: a full handshake (the
+#                         engine used to fail here; wolfSSL patch 0002)
 #   profile-tls1.3        a profile for python3 alone (min_protocol 1.3):
 #                         the TLS 1.2-only server is refused; curl, without
 #                         a profile, still reaches it
@@ -127,6 +130,7 @@ start_file_server "${good[@]}" || exit 1; www_port=$port
 start_http_server || exit 1; http_port=$port
 start_server good "${good[@]}" || exit 1; good_port=$port
 start_server good12 -tls1_2 "${good[@]}" || exit 1; good12_port=$port
+start_server other12 -tls1_2 "${good[@]}" || exit 1; other12_port=$port
 declare -A bad_port
 start_server selfsigned -cert "$pki/selfsigned.crt" -key "$pki/selfsigned.key" || exit 1
 bad_port[selfsigned]=$port
@@ -288,6 +292,16 @@ for v in tls13 tls12; do
     result python "resume-$v" FAIL "exit $rc: $(tr '\n' ' ' <"$tmp/resume-$v.out")"
   fi
 done
+
+# A session the server cannot resume (another server, its own ticket keys):
+# a full handshake, as over OpenSSL.
+run_py resume-rejected "$progs/resume.py" localhost "$good12_port" "$pki/ca.crt" "$other12_port"
+if [ "$rc" -eq 0 ] && out_has resume-rejected "^SECOND TLSv1.2 reused=False" \
+   && [ "$(new_audit "event=connection role=client .*verify=ok outcome=ok")" -eq 2 ]; then
+  result python resume-rejected-tls12 ok "a ticket another server cannot use: full handshake ($(grep '^SECOND' "$tmp/resume-rejected.out"))"
+else
+  result python resume-rejected-tls12 FAIL "exit $rc: $(tr '\n' ' ' <"$tmp/resume-rejected.out")"
+fi
 
 # 10. A profile for python alone (min_protocol 1.3): the TLS 1.2-only
 # server python reached above is refused; curl, without a profile, still
