@@ -325,10 +325,6 @@ SSA_API void ssa_ctx_set_verify_hook(ssa_ctx *ctx, ssa_verify_hook hook, void *a
 typedef void (*ssa_keylog_hook)(ssa_conn *c, const char *line, void *arg);
 SSA_API ssa_status ssa_ctx_set_keylog_hook(ssa_ctx *ctx, ssa_keylog_hook hook, void *arg);
 
-/* Server session ticket keys: 80 bytes (name 16, AES 32, HMAC 32); by default
- * the engine makes its own per context. */
-SSA_API ssa_status ssa_ctx_set_ticket_keys(ssa_ctx *ctx, const unsigned char *keys, size_t len);
-
 SSA_API void ssa_ctx_set_user(ssa_ctx *ctx, void *user);
 SSA_API void *ssa_ctx_user(const ssa_ctx *ctx);
 
