@@ -319,9 +319,9 @@ ssa_status compat_bio_attach(SSL *s);
 
 /* ssl.c: create the ssa_conn if needed; 1 on success, 0 with an error. */
 int compat_ssl_start(SSL *s, int reason_if_no_role);
-/* Certificates that reached the X509_STORE after this connection's core
- * context was built (curl loads its CA file once its ClientHello is out)
- * go to the connection before the peer's certificate is examined: they
+/* Client: certificates that reached the X509_STORE after this connection's
+ * core context was built (curl loads its CA file once its ClientHello is
+ * out) go to the connection before the peer's certificate is examined: they
  * replace policy's store for it, as they would have at the context
  * (DESIGN.md section 4). Called before each handshake step and after each
  * read from the rbio. */

@@ -145,11 +145,13 @@ static ssa_status conn_anchor(void *conn, const unsigned char *der, size_t len)
     return st == SSA_ERR_ARG ? SSA_OK : st; /* not an anchor: left out */
 }
 
-/* Nothing once the handshake is done (this runs on every read); counting
+/* Clients only (a server's client CAs are in place before it accepts, and
+ * its core context may be one of several: per certificate, per SNI name).
+ * Nothing once the handshake is done (this runs on every read); counting
  * the store is all it costs otherwise when nothing is new. */
 void compat_hand_late_anchors(SSL *s)
 {
-    if (!s->conn || ssa_conn_handshake_done(s->conn))
+    if (s->role != SSA_ROLE_CLIENT || !s->conn || ssa_conn_handshake_done(s->conn))
         return;
     int in_store = compat_store_certs(s->ctx->store);
     if (in_store <= s->core_anchors)
