@@ -9,8 +9,8 @@
  * with session_cache off the core exports nothing (no session, no callback)
  * and a blob older than policy's session_lifetime is refused at import, in
  * which case the handshake is a full one, as OpenSSL's is with a session it
- * cannot use. Server-side session caching is the core's own (tickets); the
- * server callbacks (get/remove) are not implemented here.
+ * cannot use. The server's side (external caches, ticket keys) is in
+ * session_cache.c.
  */
 #include "internal.h"
 
