@@ -27,26 +27,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "diff_net.h"
+
 static void print_errors(const char *what)
 {
     unsigned long e = ERR_peek_error();
     if (e != 0)
         printf("%s: error %d:%d\n", what, ERR_GET_LIB(e), ERR_GET_REASON(e));
     ERR_clear_error();
-}
-
-static int tcp_connect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 /* Read until a newline or the end of the stream. */

@@ -30,19 +30,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-static int tcp_connect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
+#include "diff_net.h"
 
 static const char *sn(int nid) { return nid == NID_undef ? "undef" : OBJ_nid2sn(nid); }
 
