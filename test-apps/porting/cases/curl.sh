@@ -4,10 +4,18 @@
 #
 #   curl.sh LIBDIR REPO
 #
-# The first cases (trusted GET, other CA, -k, TLS 1.0) live in
-# libssl-compat/tests/curl_test.sh; its ok/FAIL lines are adapted here. The
-# rest run against a real nginx on the system libssl (https-peer.sh):
+# The first cases run against `openssl s_server -www`, the rest against a
+# real nginx on the system libssl (https-peer.sh):
 #
+#   trusted-get          --cacert ca.crt: s_server's page arrives
+#   uses-drop-in         the audit log has curl's connection (so curl ran on
+#                        our libssl; the system's writes no audit lines)
+#   other-ca-refused     --cacert other-ca.crt: the application's anchors
+#                        replace policy's store, so the server is refused
+#   k-selfsigned-refused curl -k to a self-signed server: refused anyway
+#   audit-says-policy    the audit names policy as the reason
+#   tls1.0-refused       --tlsv1.0 --tls-max 1.0 to a TLS 1.0-only server:
+#                        refused, "SSA policy" in curl's error
 #   big-get-sha256       a 24 MiB body arrives intact
 #   post-sha256          an 8 MiB POST body arrives intact at the server
 #   http2-alpn           --http2: HTTP/2 negotiated by ALPN; the server saw
@@ -38,15 +46,6 @@ libdir=${1:?usage: curl.sh LIBDIR REPO}
 repo=${2:?usage: curl.sh LIBDIR REPO}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-"$repo/libssl-compat/tests/curl_test.sh" "$libdir" "$repo/ssa-core/tests/pki/make-pki.sh" \
-  | while read -r status rest; do
-      case "$status" in
-        ok) echo "RESULT curl ${rest%% *} ok ${rest#* }" ;;
-        FAIL) echo "RESULT curl ${rest%% *} FAIL ${rest#* }" ;;
-        *) echo "$status $rest" ;;
-      esac
-    done
-
 # shellcheck source=../app-env.sh
 . "$here/app-env.sh"
 # shellcheck source=../peers.sh
@@ -68,6 +67,49 @@ run_curl() {
   echo "  curl $*: exit $rc; stderr: $(head -c 300 "$tmp/$name.err" | tr '\n' ' ')"
 }
 connections() { grep -c 'app=/usr/bin/curl .*event=connection' "$tmp/audit.log" 2>/dev/null; }
+
+chain=(-cert "$pki/good.crt" -cert_chain "$pki/int.crt" -key "$pki/good.key")
+start_www_server www "${chain[@]}" || exit 1
+www=$port
+start_www_server selfsigned -cert "$pki/selfsigned.crt" -key "$pki/selfsigned.key" || exit 1
+self=$port
+start_www_server tls10 -tls1 -cipher 'ALL:@SECLEVEL=0' "${chain[@]}" || exit 1
+tls10=$port
+
+run_curl get --cacert "$pki/ca.crt" "https://localhost:$www/"
+if [ "$rc" -eq 0 ] && grep -q 'Ciphers supported in s_server binary' "$tmp/get.out"; then
+  result curl trusted-get ok "GET with --cacert: $(wc -c <"$tmp/get.out") bytes of s_server's page"
+else
+  result curl trusted-get FAIL "exit $rc"
+fi
+if audit_has 'app=/usr/bin/curl .*frontend=libssl event=connection role=client .*outcome=ok'; then
+  result curl uses-drop-in ok "curl ran on our libssl (audit: connection ok)"
+else
+  result curl uses-drop-in FAIL "no audit line: curl did not use the drop-in"
+fi
+run_curl other --cacert "$pki/other-ca.crt" "https://localhost:$www/"
+if [ "$rc" -eq 60 ] || [ "$rc" -eq 35 ]; then
+  result curl other-ca-refused ok "--cacert other-ca.crt refused (exit $rc)"
+else
+  result curl other-ca-refused FAIL "exit $rc, want 60 or 35"
+fi
+run_curl insecure -k "https://localhost:$self/"
+if { [ "$rc" -eq 60 ] || [ "$rc" -eq 35 ]; } && grep -q 'self-signed certificate' "$tmp/insecure.err"; then
+  result curl k-selfsigned-refused ok "curl -k to a self-signed server refused (exit $rc)"
+else
+  result curl k-selfsigned-refused FAIL "exit $rc: $(cat "$tmp/insecure.err")"
+fi
+if audit_has 'app=/usr/bin/curl .*self-signed certificate \(SSA policy requires verification\)'; then
+  result curl audit-says-policy ok "audit: self-signed certificate (SSA policy requires verification)"
+else
+  result curl audit-says-policy FAIL "the audit does not name policy"
+fi
+run_curl tls10 --tlsv1.0 --tls-max 1.0 --cacert "$pki/ca.crt" "https://localhost:$tls10/"
+if [ "$rc" -eq 35 ] && grep -q 'SSA policy' "$tmp/tls10.err"; then
+  result curl tls1.0-refused ok "TLS 1.0 refused by policy (exit $rc)"
+else
+  result curl tls1.0-refused FAIL "exit $rc: $(cat "$tmp/tls10.err")"
+fi
 
 start_https_peer good "$pki/good-chain.pem" "$pki/good.key" || exit 1
 good=$port
@@ -236,9 +278,10 @@ else
   result curl cacert-private-ca FAIL "--cacert ca.crt: exit $cacert_rc; --cacert other-ca.crt: exit $rc (want 0 and 60)"
 fi
 
-# Every connection curl made above has its line (big, post, h2, reuse: 1
-# each; resume: 2 each; 3 ciphers; floor; 3 -k; 2 profiles; 2 --cacert).
-want=18
+# Every connection curl made above has its line (s_server: 4; big, post,
+# h2, reuse: 1 each; resume: 2 each; 3 ciphers; floor; 3 -k; 2 profiles;
+# 2 --cacert).
+want=22
 got=$(connections)
 if [ "$got" -eq "$want" ]; then
   result curl audit-per-connection ok "$got connection lines for $want connections"
