@@ -28,6 +28,7 @@
 
 struct file_id {
     bool exists;
+    int error;              /* why stat() failed, other than plain absence */
     dev_t dev;
     ino_t ino;
     off_t size;
@@ -56,12 +57,27 @@ static char *admin_path_override; /* tests only */
 static char *reported_path;
 static long long reported_mtime_ns;
 
+/* Only ENOENT means "no file", and not even that for a symbolic link that
+ * points nowhere: the administrator put something there. EACCES (a mode-0700
+ * /etc/ssa seen by an ordinary program), ELOOP, ENOTDIR and the rest are
+ * failures, never an absence that would let SSA_CONF or the built-in
+ * defaults replace the administrator's file. */
+static int absence_or_error(const char *path, int stat_errno)
+{
+    struct stat link;
+    if (stat_errno != ENOENT)
+        return stat_errno;
+    return lstat(path, &link) == 0 ? ENOENT : 0;
+}
+
 static struct file_id stat_id(const char *path)
 {
     struct file_id id = { 0 };
     struct stat st;
-    if (stat(path, &st) != 0)
+    if (stat(path, &st) != 0) {
+        id.error = absence_or_error(path, errno);
         return id;
+    }
     id.exists = true;
     id.dev = st.st_dev;
     id.ino = st.st_ino;
@@ -72,7 +88,7 @@ static struct file_id stat_id(const char *path)
 
 static bool same_id(const struct file_id *a, const struct file_id *b)
 {
-    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino
+    return a->exists == b->exists && a->error == b->error && a->dev == b->dev && a->ino == b->ino
         && a->size == b->size && a->mtime_ns == b->mtime_ns;
 }
 
@@ -132,20 +148,38 @@ static void note_rejection(const char *path, const struct file_id *id, const cha
     r->defaults = ssa_policy_ref(defaults);
 }
 
+/* The fallback defaults in place of a refused file, reported once. */
+static void entry_reject(struct cache_entry *e, const char *path, const struct file_id *id,
+                         const char *error, struct report *r)
+{
+    e->loaded_ok = false;
+    e->policy = defaults_instead_of(path);
+    if (e->policy)
+        note_rejection(path, id, error, e->policy, r);
+}
+
 /* Loads path into e, or the fallback defaults when the file is refused. */
 static void entry_load(struct cache_entry *e, const char *path, const struct file_id *id,
                        struct report *r)
 {
     char error[ERR_MAX];
     ssa_policy *p = NULL;
-    ssa_status st = ssa_policy_load_file(path, self_exe(), &p, error, sizeof error);
-    e->loaded_ok = st == SSA_OK;
-    if (!e->loaded_ok) {
-        p = defaults_instead_of(path);
-        if (p)
-            note_rejection(path, id, error, p, r);
+    if (ssa_policy_load_file(path, self_exe(), &p, error, sizeof error) != SSA_OK) {
+        entry_reject(e, path, id, error, r);
+        return;
     }
+    e->loaded_ok = true;
     e->policy = p;
+}
+
+/* A path stat() refused (id->error): as a file that does not parse. */
+static void entry_unreadable(struct cache_entry *e, const char *path, const struct file_id *id,
+                             struct report *r)
+{
+    char error[ERR_MAX];
+    snprintf(error, sizeof error, "%s: cannot be read: %s%s", path, strerror(id->error),
+             id->error == ENOENT ? " (a symbolic link to nothing)" : "");
+    entry_reject(e, path, id, error, r);
 }
 
 /* Brings e up to date with the file at path; a missing file gives the
@@ -158,7 +192,9 @@ static void entry_refresh(struct cache_entry *e, const char *path, const struct 
     entry_clear(e);
     e->path = strdup(path);
     e->id = *id;
-    if (!id->exists && missing_means_defaults) {
+    if (id->error) {
+        entry_unreadable(e, path, id, r);
+    } else if (!id->exists && missing_means_defaults) {
         e->policy = ssa_policy_new_defaults();
         e->loaded_ok = true;
         return;
@@ -181,7 +217,7 @@ static const char *user_conf_path(void)
 
 static bool admin_allows_user_config(const struct file_id *admin_id)
 {
-    if (!admin_id->exists)
+    if (!admin_id->exists && !admin_id->error)
         return true;
     return admin_entry.loaded_ok && admin_entry.policy->allow_user_config;
 }

@@ -857,6 +857,68 @@ START_TEST(test_current_admin_file_decides)
 }
 END_TEST
 
+/* An administrator's file that exists but cannot be read is not an absent
+ * one: whatever stat() says other than ENOENT, and a link to nowhere, give
+ * the strict defaults and keep SSA_CONF out. */
+enum unreadable_kind { DANGLING_LINK, LINK_LOOP, NOT_SEARCHABLE };
+
+/* A path that stat() refuses for the given reason. */
+static const char *unreadable_admin_path(enum unreadable_kind kind)
+{
+    static char path[600];
+    const char *dir = test_write_temp(".d", "");
+    ck_assert_int_eq(unlink(dir), 0);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof path, "%s/ssa.conf", dir);
+    switch (kind) {
+    case DANGLING_LINK:
+        ck_assert_int_eq(symlink("/nonexistent/target.conf", path), 0);
+        break;
+    case LINK_LOOP:
+        ck_assert_int_eq(symlink(path, path), 0);
+        break;
+    case NOT_SEARCHABLE: {
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs("default = { verify_depth = 7; allow_user_config = true; };\n", f);
+        fclose(f);
+        ck_assert_int_eq(chmod(dir, 0700), 0);
+        break;
+    }
+    }
+    return path;
+}
+
+/* Runs as nobody where the test runs as root, so that a mode-0700
+ * directory is really out of reach (root's stat() passes anywhere). */
+static void become_unprivileged(void)
+{
+    if (geteuid() == 0)
+        ck_assert_int_eq(setuid(65534), 0);
+}
+
+START_TEST(test_current_unreadable_admin_file_fails_closed)
+{
+    enum unreadable_kind kind = (enum unreadable_kind)_i;
+    const char *admin = unreadable_admin_path(kind);
+    const char *user = test_write_temp(".conf", "default = { verify_depth = 9; };\n");
+    ck_assert_int_eq(chmod(user, 0644), 0);
+    ck_assert_int_eq(setenv("SSA_CONF", user, 1), 0);
+    if (kind == NOT_SEARCHABLE)
+        become_unprivileged(); /* the test runs in its own process (fork mode) */
+    ssa_policy_set_admin_path(admin);
+    ssa_policy *p = ssa_policy_current();
+    char rejected[1024];
+    snprintf(rejected, sizeof rejected, "built-in defaults (%s rejected)", admin);
+    ck_assert_str_eq(p->source, rejected);
+    ck_assert_int_eq(p->verify_depth, 10);
+    ck_assert_uint_eq(p->min_version, SSA_TLS1_2);
+    ck_assert(p->verify_peer);
+    ssa_policy_unref(p);
+    ssa_policy_set_admin_path(NULL);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
     Suite *s = suite_create("policy");
@@ -897,6 +959,8 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_current_is_thread_safe);
     tcase_add_loop_test(tc, test_current_admin_file_decides, 0,
                         (int)(sizeof admin_cases / sizeof admin_cases[0]));
+    tcase_add_loop_test(tc, test_current_unreadable_admin_file_fails_closed, DANGLING_LINK,
+                        NOT_SEARCHABLE + 1);
     suite_add_tcase(s, tc);
     return s;
 }
