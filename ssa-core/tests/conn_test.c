@@ -476,6 +476,27 @@ START_TEST(client_auth_optional)
 }
 END_TEST
 
+/* A client's SNI with a newline and key=value text in it (a peer chooses
+ * its SNI) stays inside the server's sni= value: no forged audit line. */
+START_TEST(forged_sni_stays_in_one_audit_line)
+{
+    use_test_policy(NULL);
+    ssa_ctx *sctx = server_ctx("good"), *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    pair p;
+    pair_start(&p, cctx, sctx, false);
+    ssa_conn_set_hostname(p.client, "localhost\n2026-01-01T00:00:00Z app=/usr/sbin/forged");
+    ck_assert_int_ne(ssa_conn_handshake(p.client), SSA_OK); /* no such name in the cert */
+    pair_finish(&p);
+    char *log = test_slurp(audit_log);
+    ck_assert_ptr_null(strstr(log, "\n2026-01-01"));
+    ck_assert_ptr_nonnull(strstr(log, "sni=\"localhost\\x0a2026-01-01T00:00:00Z app=/usr/sbin/forged\""));
+    ck_assert_ptr_nonnull(strstr(log, "role=server"));
+    free(log);
+    ssa_ctx_unref(cctx);
+    ssa_ctx_unref(sctx);
+}
+END_TEST
+
 /* An application asking for less than policy is clamped, and audited. */
 START_TEST(weak_request_is_clamped_and_audited)
 {
@@ -734,6 +755,7 @@ static Suite *conn_suite(void)
     tcase_add_test(t, client_auth_required);
     tcase_add_test(t, client_auth_optional);
     tcase_add_test(t, weak_request_is_clamped_and_audited);
+    tcase_add_test(t, forged_sni_stays_in_one_audit_line);
     tcase_add_test(t, app_anchors_replace_the_store);
     tcase_add_test(t, app_anchors_refused_when_policy_says_so);
     tcase_add_test(t, keylog_only_where_policy_allows);
