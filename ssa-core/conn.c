@@ -130,13 +130,23 @@ static ssa_status replace_string(char **slot, const char *value)
     return SSA_OK;
 }
 
+/* Longer than any DNS name (RFC 1035: 253): refused before the engine. */
+static bool name_too_long(const char *name)
+{
+    return name && strnlen(name, SSA_MAX_HOSTNAME + 1) > SSA_MAX_HOSTNAME;
+}
+
 ssa_status ssa_conn_set_hostname(ssa_conn *c, const char *name)
 {
+    if (name_too_long(name))
+        return SSA_ERR_ARG;
     return c->ssl ? SSA_ERR_STATE : replace_string(&c->hostname, name);
 }
 
 ssa_status ssa_conn_set_verify_name(ssa_conn *c, const char *name)
 {
+    if (name_too_long(name))
+        return SSA_ERR_ARG;
     return c->handshake_done ? SSA_ERR_STATE : replace_string(&c->verify_name, name);
 }
 
@@ -231,6 +241,15 @@ static ssa_status conn_start(ssa_conn *c)
 }
 
 /* ---- failures, in words ------------------------------------------------ */
+
+/* Why a chain may have found no anchor: the application's were refused. */
+static const char *anchor_reason_suffix(const ssa_conn *c)
+{
+    if (c->anchors_unusable == 0 && c->ctx->anchors_refused == 0)
+        return "";
+    return " (the engine refused the application's trust anchor(s); SSA does not fall back "
+           "to the system trust store)";
+}
 
 static const char *verify_reason_suffix(const ssa_conn *c)
 {
@@ -330,8 +349,9 @@ static ssa_status conn_failure(ssa_conn *c, int rc, const char *op)
         return SSA_ERR_VERIFY;
     }
     if (c->verify_result != SSA_V_OK && c->verify_enforced && !c->handshake_done) {
-        ssa_conn_fail(c, SSA_ERR_VERIFY, "certificate verify failed: %s%s",
-                      ssa_verify_result_string(c->verify_result), verify_reason_suffix(c));
+        ssa_conn_fail(c, SSA_ERR_VERIFY, "certificate verify failed: %s%s%s",
+                      ssa_verify_result_string(c->verify_result), anchor_reason_suffix(c),
+                      verify_reason_suffix(c));
         return SSA_ERR_VERIFY;
     }
     if (c->transport_eof || err == WOLFSSL_ERROR_SYSCALL || err == SOCKET_ERROR_E ||

@@ -56,10 +56,16 @@ ssa_status ssa_conn_trust_der(ssa_conn *c, const unsigned char *der, size_t len)
     if (!c->anchors && !(c->anchors = wolfSSL_X509_STORE_new()))
         return SSA_ERR_NOMEM;
     /* The same loader as a context's anchors: a certificate it refuses (not
-     * a CA, out of its validity period) is not an anchor. */
-    if (wolfSSL_CertManagerLoadCABuffer(c->anchors->cm, der, (long)len, WOLFSSL_FILETYPE_ASN1)
-        != WOLFSSL_SUCCESS)
-        return SSA_ERR_ARG;
+     * a CA, out of its validity period) is not an anchor. The store is
+     * attached all the same: the application narrowed this connection's
+     * trust, and a refusal must leave it narrower, never back on the
+     * context's store. */
+    bool loaded = wolfSSL_CertManagerLoadCABuffer(c->anchors->cm, der, (long)len,
+                                                  WOLFSSL_FILETYPE_ASN1) == WOLFSSL_SUCCESS;
+    if (!loaded && c->anchors_unusable++ == 0)
+        ssa_audit_event(c->ctx->policy, c->ctx->frontend,
+                        "refused: an application trust anchor the engine cannot use; the "
+                        "connection trusts only the application's other anchors");
     ssa_conn_attach_anchors(c);
-    return SSA_OK;
+    return loaded ? SSA_OK : SSA_ERR_ARG;
 }

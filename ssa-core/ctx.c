@@ -205,10 +205,14 @@ static ssa_status ctx_load_anchors(ssa_ctx *ctx, anchor_kind kind, const void *s
     default:
         rc = wolfSSL_CTX_load_verify_buffer(ctx->wctx, src, (long)len, WOLFSSL_FILETYPE_ASN1);
     }
-    if (!WOLF_OK(rc))
-        return kind == ANCHORS_DER ? SSA_ERR_ARG : SSA_ERR_IO_FILE;
+    /* The application narrowed trust to its own anchors, even if the
+     * engine refused this one: the system store is never attached now, so
+     * a refusal can only leave fewer anchors (fail closed), never more. */
     ctx->app_anchors = true;
-    return SSA_OK;
+    if (WOLF_OK(rc))
+        return SSA_OK;
+    ctx->anchors_refused++;
+    return kind == ANCHORS_DER ? SSA_ERR_ARG : SSA_ERR_IO_FILE;
 }
 
 static ssa_status ctx_bring_anchors(ssa_ctx *ctx, anchor_kind kind, const void *src, size_t len)
@@ -295,8 +299,18 @@ static ssa_status ctx_attach_system_trust(ssa_ctx *ctx, char *err, size_t errlen
     return ssa_trust_attach(ctx->trust, ctx->wctx);
 }
 
+static void ctx_audit_refused_anchors(const ssa_ctx *ctx)
+{
+    if (ctx->anchors_refused > 0)
+        ssa_audit_event(ctx->policy, ctx->frontend,
+                        "refused: %d application trust anchor(s) the engine cannot use; trust "
+                        "stays with the application's other anchors, never the system store",
+                        ctx->anchors_refused);
+}
+
 static ssa_status ctx_freeze_locked(ssa_ctx *ctx, char *err, size_t errlen)
 {
+    ctx_audit_refused_anchors(ctx);
     ssa_status st = ctx_load_default_server_cert(ctx);
     if (st != SSA_OK) {
         snprintf(err, errlen, "policy's server certificate %s or key %s cannot be used",

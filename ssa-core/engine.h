@@ -39,6 +39,7 @@ struct ssa_ctx {
     bool frozen;                 /* settings applied to wctx */
     bool have_cert;
     bool app_anchors;            /* the app replaced the trust store */
+    int anchors_refused;         /* of the app's, by the engine (never widens) */
     ssa_trust_store *trust;      /* shared system store, when used */
     unsigned char *alpn_wire;    /* length-prefixed list */
     size_t alpn_wire_len;
@@ -100,7 +101,8 @@ struct ssa_conn {
      * attached to `ssl`, by wolfSSL after. */
     WOLFSSL_X509_STORE *anchors;
     bool anchors_attached;
-    bool anchors_refused;        /* audited once */
+    bool anchors_refused;        /* by policy: audited once */
+    int anchors_unusable;        /* refused by the engine (never widens) */
     bool no_peer_certificate;    /* the peer sent an empty Certificate */
     bool in_sni_hook;            /* ssa_conn_switch_ctx is allowed only here */
     char error[256];

@@ -7,6 +7,7 @@
 #include "ssa_test.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -112,6 +113,42 @@ START_TEST(good_server_round_trip)
     close_client(ssl);
     SSL_CTX_free(ctx);
     test_stop(server);
+}
+END_TEST
+
+/* An application that trusts one CA it adds with X509_STORE_add_cert,
+ * which the engine refuses (expired), has narrowed its trust to that CA:
+ * the connection fails, and policy's store (which would accept the server)
+ * is not used behind its back. */
+START_TEST(refused_store_anchor_never_widens_trust)
+{
+    use_policy();
+    int port = test_free_port();
+    pid_t server = s_server(port, "good", true);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    FILE *f = fopen(test_pki("expired.crt"), "r");
+    ck_assert_ptr_nonnull(f);
+    X509 *expired = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    ck_assert_ptr_nonnull(expired);
+    ck_assert_int_eq(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), expired), 1);
+    X509_free(expired);
+    SSL *ssl = client_for(ctx, port);
+    ck_assert_int_eq(SSL_set1_host(ssl, "localhost"), 1);
+    ck_assert_int_eq(SSL_connect(ssl), -1);
+    ck_assert_int_eq(SSL_get_error(ssl, -1), SSL_ERROR_SSL);
+    ck_assert_int_eq(SSL_get_verify_result(ssl), X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    const char *data = NULL;
+    ERR_peek_last_error_data(&data, NULL);
+    ck_assert_msg(data && strstr(data, "trust anchor"), "error data: %s", data ? data : "none");
+    ERR_clear_error();
+    close_client(ssl);
+    SSL_CTX_free(ctx);
+    test_stop(server);
+    char *log = test_slurp(audit_path);
+    ck_assert_ptr_nonnull(strstr(log, "application trust anchor"));
+    free(log);
 }
 END_TEST
 
@@ -299,6 +336,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, good_server_round_trip);
     tcase_add_test(tc, verify_none_still_verifies);
+    tcase_add_test(tc, refused_store_anchor_never_widens_trust);
     tcase_add_test(tc, min_version_clamped);
     tcase_add_test(tc, memory_bio_pair);
     tcase_add_test(tc, set1_param_stricter_only);

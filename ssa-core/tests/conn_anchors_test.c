@@ -134,6 +134,48 @@ START_TEST(garbage_is_not_an_anchor)
 }
 END_TEST
 
+/* An anchor the engine refuses (here an expired leaf, as an application
+ * that adds an expired CA) narrows the connection's trust to what the
+ * application gave, even to nothing: it never falls back to policy's
+ * store, which would trust the server here. */
+START_TEST(refused_anchor_never_widens_a_connection)
+{
+    int port = test_free_port();
+    pid_t server = start_server(port);
+    ssa_status trust = SSA_OK;
+    int verify = -1;
+    use_policy("ca.crt", true);
+    ck_assert_int_eq(connect_with(port, "expired.crt", &trust, &verify), SSA_ERR_VERIFY);
+    ck_assert_int_eq(trust, SSA_ERR_ARG);
+    ck_assert_int_eq(verify, SSA_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    test_stop(server);
+}
+END_TEST
+
+/* The same for a context's anchors, and the error says why. */
+START_TEST(refused_anchor_never_widens_a_context)
+{
+    int port = test_free_port();
+    pid_t server = start_server(port);
+    use_policy("ca.crt", true);
+    ssa_ctx *ctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    size_t len;
+    const unsigned char *der = der_of("expired.crt", &len);
+    ck_assert_int_eq(ssa_ctx_trust_der(ctx, der, len), SSA_ERR_ARG);
+    ssa_conn *c = ssa_conn_new(ctx);
+    int fd = test_connect_tcp(port);
+    ssa_conn_set_fd(c, fd);
+    ssa_conn_set_hostname(c, "localhost");
+    ck_assert_int_eq(ssa_conn_handshake(c), SSA_ERR_VERIFY);
+    ck_assert_msg(strstr(ssa_conn_error(c), "trust anchor") != NULL, "error: %s",
+                  ssa_conn_error(c));
+    ssa_conn_free(c);
+    ssa_ctx_unref(ctx);
+    close(fd);
+    test_stop(server);
+}
+END_TEST
+
 static Suite *conn_anchors_suite(void)
 {
     Suite *s = suite_create("conn_anchors");
@@ -142,6 +184,8 @@ static Suite *conn_anchors_suite(void)
     tcase_add_test(tc, anchors_replace_the_store_for_one_connection);
     tcase_add_test(tc, policy_may_refuse_them);
     tcase_add_test(tc, garbage_is_not_an_anchor);
+    tcase_add_test(tc, refused_anchor_never_widens_a_connection);
+    tcase_add_test(tc, refused_anchor_never_widens_a_context);
     suite_add_tcase(s, tc);
     return s;
 }
