@@ -808,6 +808,11 @@ int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned 
 {
     if (len > 0 && (!protos || !alpn_wire_ok(protos, len)))
         return 1; /* OpenSSL 3.0 refuses without an error on the queue */
+    if (len > SSA_MAX_ALPN_WIRE) {
+        COMPAT_ERR_MSG(SSL_R_BAD_LENGTH, "ALPN list of %u bytes: at most %d", len,
+                       SSA_MAX_ALPN_WIRE);
+        return 1;
+    }
     unsigned char *copy = len ? OPENSSL_memdup(protos, len) : NULL;
     if (len && !copy) {
         COMPAT_ERR(ERR_R_MALLOC_FAILURE);

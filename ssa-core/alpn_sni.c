@@ -40,7 +40,7 @@ static char *alpn_wire_to_csv(const unsigned char *wire, size_t len)
 
 ssa_status ssa_ctx_set_alpn_wire(ssa_ctx *ctx, const unsigned char *wire, size_t len)
 {
-    if (!wire || !alpn_wire_valid(wire, len))
+    if (!wire || len > SSA_MAX_ALPN_WIRE || !alpn_wire_valid(wire, len))
         return SSA_ERR_ARG;
     unsigned char *copy = malloc(len);
     char *csv = alpn_wire_to_csv(wire, len);

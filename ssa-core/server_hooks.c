@@ -225,9 +225,23 @@ ssa_status ssa_conn_raise_client_auth(ssa_conn *c, ssa_client_auth mode)
 }
 
 /* The names as the engine's stack (it takes ownership when given). */
+/* The names with their 2-byte length prefixes must fit the message's
+ * 16-bit list. */
+static bool names_fit(const size_t *len, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n && total <= SSA_MAX_CA_NAMES; i++)
+        total += 2 + len[i];
+    return total <= SSA_MAX_CA_NAMES;
+}
+
 static WOLF_STACK_OF(WOLFSSL_X509_NAME) *names_stack(const unsigned char *const *der,
                                                     const size_t *len, size_t n, ssa_status *st)
 {
+    if (!names_fit(len, n)) {
+        *st = SSA_ERR_ARG;
+        return NULL;
+    }
     WOLF_STACK_OF(WOLFSSL_X509_NAME) *sk = wolfSSL_sk_X509_NAME_new(NULL);
     *st = sk ? SSA_OK : SSA_ERR_NOMEM;
     for (size_t i = 0; sk && i < n; i++) {

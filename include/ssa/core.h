@@ -185,6 +185,19 @@ typedef struct ssa_request {
     SSA_PREF_UNSET, 0, SSA_PREF_UNSET, SSA_PREF_UNSET, SSA_PREF_UNSET, \
     SSA_PREF_UNSET }
 
+/* Lengths the front doors refuse before the engine sees them (the engine
+ * writes a ClientHello's extensions with 16-bit lengths: an oversized part
+ * overflowed its buffer).
+ *   SSA_MAX_HOSTNAME   a server name (RFC 6066; OpenSSL's TLSEXT_MAXLEN_host_name)
+ *   SSA_MAX_ALPN_WIRE  an ALPN list in wire format: half of the ClientHello's
+ *                      16-bit extensions block, the other half left to the
+ *                      name, groups, key shares and a session ticket
+ *   SSA_MAX_CA_NAMES   a CertificateRequest's CA names, each with its 2-byte
+ *                      length (RFC 8446 4.2.4: <3..2^16-1>) */
+#define SSA_MAX_HOSTNAME 255
+#define SSA_MAX_ALPN_WIRE 32768
+#define SSA_MAX_CA_NAMES 65535
+
 #define SSA_MAX_SUITES 64
 #define SSA_MAX_GROUPS 16
 #define SSA_MAX_CLAMPS 12

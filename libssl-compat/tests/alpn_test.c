@@ -121,6 +121,76 @@ START_TEST(select_next_proto)
 }
 END_TEST
 
+/* A list of `count` protocols of 255 bytes each, the last one "h2". */
+static unsigned char *long_alpn_list(size_t count, unsigned int *len)
+{
+    *len = (unsigned int)(count * 256 + 3);
+    unsigned char *list = malloc(*len);
+    ck_assert_ptr_nonnull(list);
+    for (size_t i = 0; i < count; i++) {
+        list[i * 256] = 255;
+        memset(list + i * 256 + 1, 'a' + (int)(i % 26), 255);
+    }
+    memcpy(list + count * 256, "\x02h2", 3);
+    return list;
+}
+
+/* About 65.3 to 65.9 KB overflowed the engine's ClientHello writer: a list
+ * that long is refused at once, with an error on the queue, and the
+ * context keeps the list it had. */
+START_TEST(overlong_list_is_refused)
+{
+    pair_policy();
+    SSL_CTX *cctx = pair_client_ctx();
+    for (size_t count = 255; count <= 258; count++) {
+        unsigned int len;
+        unsigned char *list = long_alpn_list(count, &len);
+        ERR_clear_error();
+        ck_assert_int_eq(SSL_CTX_set_alpn_protos(cctx, list, len), 1);
+        ck_assert_int_eq(ERR_GET_REASON(ERR_get_error()), SSL_R_BAD_LENGTH);
+        free(list);
+    }
+    SSL_CTX_free(cctx);
+}
+END_TEST
+
+/* A long list (8 KB) still makes a ClientHello the server reads and
+ * answers: h2, the last protocol offered. At the cap, the client writes
+ * its ClientHello whole (the sanitizer build watches the writer) and our
+ * own server refuses a ClientHello that size, cleanly. */
+static bool handshake_with_list(size_t count, char *chosen, size_t len)
+{
+    SSL_CTX *sctx, *cctx;
+    alpn_answer = SSL_TLSEXT_ERR_OK;
+    alpn_pick_foreign = false;
+    pair p = alpn_pair(&sctx, &cctx);
+    pair_free(&p);
+    unsigned int list_len;
+    unsigned char *list = long_alpn_list(count, &list_len);
+    ck_assert_int_eq(SSL_CTX_set_alpn_protos(cctx, list, list_len), 0);
+    free(list);
+    p = pair_new(cctx, sctx, "localhost");
+    bool ok = pair_handshake(&p);
+    if (ok)
+        selected(p.client, chosen, len);
+    pair_free(&p);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    ERR_clear_error();
+    return ok;
+}
+
+START_TEST(long_lists_handshake_or_fail_cleanly)
+{
+    pair_policy();
+    char chosen[32] = "";
+    ck_assert(handshake_with_list(31, chosen, sizeof chosen));
+    ck_assert_str_eq(chosen, "h2");
+    ck_assert_uint_le(127 * 256 + 3, 32768); /* SSA_MAX_ALPN_WIRE */
+    ck_assert(!handshake_with_list(127, chosen, sizeof chosen));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("alpn");
@@ -129,6 +199,8 @@ static Suite *suite(void)
     tcase_add_test(tc, select_ok);
     tcase_add_test(tc, select_noack_fatal_foreign);
     tcase_add_test(tc, select_next_proto);
+    tcase_add_test(tc, overlong_list_is_refused);
+    tcase_add_test(tc, long_lists_handshake_or_fail_cleanly);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -60,6 +60,15 @@ static int set_string(struct tls_sock *s, char **slot, const void *val, socklen_
     return 0;
 }
 
+
+/* A server name the core can send: at most SSA_MAX_HOSTNAME bytes. */
+static int set_hostname(struct tls_sock *s, const void *val, socklen_t len)
+{
+    if (val && strnlen(val, len) > SSA_MAX_HOSTNAME)
+        return errno = EINVAL, -1;
+    return set_string(s, &s->opt.remote_hostname, val, len);
+}
+
 static int set_path(struct tls_sock *s, char **slot, const void *val, socklen_t len)
 {
     char *v = want_string(val, len);
@@ -183,7 +192,7 @@ static int request_peer_auth(struct tls_sock *s)
 static int set_in_new_state(struct tls_sock *s, int opt, const void *val, socklen_t len)
 {
     switch (opt) {
-    case TLS_REMOTE_HOSTNAME: return set_string(s, &s->opt.remote_hostname, val, len);
+    case TLS_REMOTE_HOSTNAME: return set_hostname(s, val, len);
     case TLS_TRUSTED_PEER_CERTIFICATES: return set_trust(s, val, len);
     case TLS_CERTIFICATE_CHAIN: return set_path(s, &s->opt.certificate_chain, val, len);
     case TLS_PRIVATE_KEY: return set_path(s, &s->opt.private_key, val, len);

@@ -100,7 +100,8 @@ static int connect_by_name(struct tls_sock *s, int fd, const struct sockaddr_hos
     snprintf(port, sizeof port, "%u", ntohs(h->sin_port));
     if (s->opt.remote_hostname == NULL && (s->opt.remote_hostname = strdup(name)) == NULL)
         return errno = ENOMEM, -1;
-    ssa_conn_set_hostname(s->conn, s->opt.remote_hostname);
+    if (ssa_conn_set_hostname(s->conn, s->opt.remote_hostname) != SSA_OK)
+        return errno = EINVAL, -1; /* a name the core cannot send: never unchecked */
 
     /* No AI_ADDRCONFIG: it hides ::1 on hosts whose only IPv6 address is the
      * loopback; an unreachable address just fails and the next is tried. */
@@ -134,8 +135,8 @@ static int connect_by_name(struct tls_sock *s, int fd, const struct sockaddr_hos
 
 static int connect_address(struct tls_sock *s, int fd, const struct sockaddr *sa, socklen_t len)
 {
-    if (s->opt.remote_hostname)
-        ssa_conn_set_hostname(s->conn, s->opt.remote_hostname);
+    if (s->opt.remote_hostname && ssa_conn_set_hostname(s->conn, s->opt.remote_hostname) != SSA_OK)
+        return errno = EINVAL, -1;
     int r = tcp_connect(s, fd, sa, len);
     if (r < 0 && errno != EINPROGRESS)
         tls_set_error(s, "TCP connect failed: %s", strerror(errno));

@@ -476,6 +476,42 @@ START_TEST(client_auth_optional)
 }
 END_TEST
 
+/* Lengths the engine cannot carry are refused at the door: a server name
+ * over 255 bytes (RFC 6066), CA names over a CertificateRequest's 16-bit
+ * list, an ALPN list over SSA_MAX_ALPN_WIRE. */
+START_TEST(overlong_values_are_refused)
+{
+    use_test_policy(NULL);
+    ssa_ctx *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    ssa_conn *c = ssa_conn_new(cctx);
+    char name[SSA_MAX_HOSTNAME + 2];
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    ck_assert_int_eq(ssa_conn_set_hostname(c, name), SSA_ERR_ARG);
+    ck_assert_int_eq(ssa_conn_set_verify_name(c, name), SSA_ERR_ARG);
+    name[SSA_MAX_HOSTNAME] = '\0';
+    ck_assert_int_eq(ssa_conn_set_hostname(c, name), SSA_OK);
+    ck_assert_int_eq(ssa_conn_set_verify_name(c, name), SSA_OK);
+    ssa_conn_free(c);
+
+    static unsigned char wire[SSA_MAX_ALPN_WIRE + 256];
+    for (size_t i = 0; i + 256 <= sizeof wire; i += 256) {
+        wire[i] = 255;
+        memset(wire + i + 1, 'p', 255);
+    }
+    ck_assert_int_eq(ssa_ctx_set_alpn_wire(cctx, wire, SSA_MAX_ALPN_WIRE + 256), SSA_ERR_ARG);
+    ck_assert_int_eq(ssa_ctx_set_alpn_wire(cctx, wire, SSA_MAX_ALPN_WIRE), SSA_OK);
+    ssa_ctx_unref(cctx);
+
+    ssa_ctx *sctx = server_ctx("good");
+    static unsigned char big[40000];
+    const unsigned char *names[2] = { big, big };
+    size_t lens[2] = { sizeof big, sizeof big };
+    ck_assert_int_eq(ssa_ctx_set_client_ca_names(sctx, names, lens, 2), SSA_ERR_ARG);
+    ssa_ctx_unref(sctx);
+}
+END_TEST
+
 /* A client's SNI with a newline and key=value text in it (a peer chooses
  * its SNI) stays inside the server's sni= value: no forged audit line. */
 START_TEST(forged_sni_stays_in_one_audit_line)
@@ -756,6 +792,7 @@ static Suite *conn_suite(void)
     tcase_add_test(t, client_auth_optional);
     tcase_add_test(t, weak_request_is_clamped_and_audited);
     tcase_add_test(t, forged_sni_stays_in_one_audit_line);
+    tcase_add_test(t, overlong_values_are_refused);
     tcase_add_test(t, app_anchors_replace_the_store);
     tcase_add_test(t, app_anchors_refused_when_policy_says_so);
     tcase_add_test(t, keylog_only_where_policy_allows);

@@ -143,6 +143,10 @@ START_TEST(every_option_on_a_connection)
     ck_assert_int_eq(set_i(fd, TLS_SESSION_TTL, 300), 0);
     ck_assert_int_eq(set_s(fd, TLS_DISABLE_CIPHER, "TLS_CHACHA20_POLY1305_SHA256"), 0);
     EXPECT_ERRNO(set_s(fd, TLS_DISABLE_CIPHER, "NOT-A-CIPHER"), EINVAL);
+    char long_name[300];
+    memset(long_name, 'h', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    EXPECT_ERRNO(set_s(fd, TLS_REMOTE_HOSTNAME, long_name), EINVAL); /* over 255 bytes */
     ck_assert_int_eq(set_i(fd, TLS_VERSION_MIN, TLS_1_2), 0);
     ck_assert_int_eq(set_i(fd, TLS_VERSION_MAX, TLS_1_3), 0);
     ck_assert_int_eq(set_i(fd, TLS_SESSION_REUSE, 1), 0);
