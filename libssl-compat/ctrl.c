@@ -254,9 +254,14 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     if (handled)
         return r;
     switch (cmd) {
+    /* A server without SSL_SESS_CACHE_SERVER keeps no session: its next
+     * core context is made without a cache (ssl_ctx.c, core_configure). */
     case SSL_CTRL_SET_SESS_CACHE_MODE: {
+        pthread_mutex_lock(&ctx->lock);
         long old = ctx->sess_cache_mode;
         ctx->sess_cache_mode = larg;
+        ctx->gen++;
+        pthread_mutex_unlock(&ctx->lock);
         return old;
     }
     case SSL_CTRL_GET_SESS_CACHE_MODE: return ctx->sess_cache_mode;

@@ -915,6 +915,9 @@ static ssa_status core_configure(SSL_CTX *ctx, ssa_ctx *core, const compat_cert 
     ssa_request req;
     compat_request_effective(&ctx->rq, &req);
     compat_clamp_legacy_versions(&req, ssa_ctx_policy(core));
+    /* Caching only where both allow it: nginx's "ssl_session_cache off". */
+    if (server && !(ctx->sess_cache_mode & SSL_SESS_CACHE_SERVER))
+        req.session_cache = 0;
     (void)ssa_ctx_request(core, &req, NULL);
     ssa_status st = SSA_OK;
     /* Policy may forbid application anchors: the core refuses them and the

@@ -94,6 +94,24 @@ START_TEST(external_cache)
 }
 END_TEST
 
+/* nginx's "ssl_session_cache off": a server whose application turned its
+ * cache off resumes no session by id (tickets off here too), though policy
+ * keeps a cache; with the cache on, the same pair resumes. */
+START_TEST(cache_off_resumes_nothing)
+{
+    pair_policy();
+    SSL_CTX *sctx = pair_server_ctx("good"), *cctx = pair_client_ctx();
+    SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION);
+    ck_assert(resumed_second_time(sctx, cctx));
+    SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
+    ck_assert_int_eq(SSL_CTX_get_session_cache_mode(sctx), SSL_SESS_CACHE_OFF);
+    ck_assert(!resumed_second_time(sctx, cctx));
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
 static unsigned char key_name[16], aes_key[32], hmac_key[32];
 static int enc_calls, dec_calls;
 static bool know_key;
@@ -148,6 +166,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("server");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, external_cache);
+    tcase_add_test(tc, cache_off_resumes_nothing);
     tcase_add_test(tc, ticket_key_callback);
     suite_add_tcase(s, tc);
     return s;
