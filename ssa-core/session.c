@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wolfssl/wolfcrypt/sha256.h>
 
 ssa_status ssa_conn_session_export(ssa_conn *c, unsigned char **blob, size_t *len)
 {
@@ -87,16 +88,47 @@ static bool session_still_fits(const ssa_conn *c, const WOLFSSL_SESSION *s)
            !session_too_old(s, c->settings.session_lifetime);
 }
 
+/* What a client's session is bound to: the name it verified (or the
+ * address), whether verification was enforced, and the trust it was
+ * verified under. The engine stamps it into every session the connection
+ * makes, as OpenSSL's session id context, and refuses a session whose
+ * stamp differs: a resumption skips the certificate, so it may only stand
+ * in for a verification of the same identity under the same trust. 31
+ * bytes: the engine copies a context only when shorter than its 32. */
+enum { IDENTITY_CONTEXT_LEN = 31 };
+
+static void identity_context(const ssa_conn *c, unsigned char out[IDENTITY_CONTEXT_LEN])
+{
+    const char *name = c->verify_name ? c->verify_name : c->hostname;
+    if (!name)
+        name = c->peer_address ? c->peer_address : "";
+    const char *store = c->ctx->app_anchors ? "application anchors" : c->ctx->policy->trust_store;
+    unsigned char digest[WC_SHA256_DIGEST_SIZE];
+    wc_Sha256 sha;
+    wc_InitSha256(&sha);
+    wc_Sha256Update(&sha, (const byte *)name, (word32)strlen(name) + 1);
+    wc_Sha256Update(&sha, (const byte *)(c->verify_enforced ? "v" : "-"), 2);
+    wc_Sha256Update(&sha, (const byte *)(store ? store : ""), (word32)strlen(store ? store : "") + 1);
+    wc_Sha256Final(&sha, digest);
+    wc_Sha256Free(&sha);
+    memcpy(out, digest, IDENTITY_CONTEXT_LEN);
+}
+
 void ssa_session_apply(ssa_conn *c)
 {
+    unsigned char stamp[IDENTITY_CONTEXT_LEN];
+    identity_context(c, stamp);
+    wolfSSL_set_session_id_context(c->ssl, stamp, sizeof stamp);
     if (!c->session)
         return;
-    if (session_still_fits(c, c->session)) {
-        wolfSSL_set_session(c->ssl, c->session);
+    if (!session_still_fits(c, c->session)) {
+        ssa_audit_event(c->ctx->policy, c->ctx->frontend,
+                        "session not resumed: it no longer fits policy (suite, version or age)");
         return;
     }
-    ssa_audit_event(c->ctx->policy, c->ctx->frontend,
-                    "session not resumed: it no longer fits policy (suite, version or age)");
+    if (wolfSSL_set_session(c->ssl, c->session) != WOLFSSL_SUCCESS)
+        ssa_audit_event(c->ctx->policy, c->ctx->frontend,
+                        "session not resumed: it was verified for another name or trust");
 }
 
 ssa_status ssa_session_facts_get(const unsigned char *blob, size_t len,

@@ -291,7 +291,10 @@ START_TEST(sni_selects_certificate)
 END_TEST
 
 /* One full handshake, one resumed one, with the session carried as a blob. */
-static void check_resumption(const char *policy_extra, uint16_t max_version)
+/* Two handshakes, the second offering the first's session under the name
+ * second_host: resumed exactly when expect_resumed. */
+static void check_resumption_to(const char *policy_extra, uint16_t max_version,
+                                const char *second_host, bool expect_resumed)
 {
     use_test_policy(policy_extra);
     ssa_ctx *sctx = server_ctx("good"), *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
@@ -303,7 +306,7 @@ static void check_resumption(const char *policy_extra, uint16_t max_version)
         ssa_request req = SSA_REQUEST_INIT;
         req.max_version = max_version;
         ck_assert_int_eq(ssa_conn_request(p.client, &req, NULL), SSA_OK);
-        ssa_conn_set_hostname(p.client, "localhost");
+        ssa_conn_set_hostname(p.client, round == 0 ? "localhost" : second_host);
         if (blob)
             ck_assert_int_eq(ssa_conn_session_import(p.client, blob, blob_len), SSA_OK);
         ck_assert_int_eq(ssa_conn_handshake(p.client), SSA_OK);
@@ -318,8 +321,8 @@ static void check_resumption(const char *policy_extra, uint16_t max_version)
             ck_abort_msg("round %d: client %s; server %d %s", round, ssa_conn_error(p.client),
                          p.job.handshake, ssa_conn_error(p.server));
         }
-        ck_assert_int_eq(ssa_conn_resumed(p.client), round == 1);
-        ck_assert_int_eq(ssa_conn_resumed(p.server), round == 1);
+        ck_assert_int_eq(ssa_conn_resumed(p.client), round == 1 && expect_resumed);
+        ck_assert_int_eq(ssa_conn_resumed(p.server), round == 1 && expect_resumed);
         if (!blob)
             ck_assert_int_eq(ssa_conn_session_export(p.client, &blob, &blob_len), SSA_OK);
         pair_finish(&p);
@@ -328,6 +331,21 @@ static void check_resumption(const char *policy_extra, uint16_t max_version)
     ssa_ctx_unref(cctx);
     ssa_ctx_unref(sctx);
 }
+
+static void check_resumption(const char *policy_extra, uint16_t max_version)
+{
+    check_resumption_to(policy_extra, max_version, "localhost", true);
+}
+
+/* A session verified for one name is not offered for another, though the
+ * server's certificate covers both (localhost, good.test): a resumption
+ * skips the certificate, so it would skip verifying the second name. */
+START_TEST(session_stays_with_its_name)
+{
+    check_resumption_to(NULL, SSA_TLS1_2, "good.test", false);
+    check_resumption_to(NULL, SSA_TLS1_3, "good.test", false);
+}
+END_TEST
 
 START_TEST(resumption_with_tickets_tls13)
 {
@@ -793,6 +811,7 @@ static Suite *conn_suite(void)
     tcase_add_test(t, weak_request_is_clamped_and_audited);
     tcase_add_test(t, forged_sni_stays_in_one_audit_line);
     tcase_add_test(t, overlong_values_are_refused);
+    tcase_add_test(t, session_stays_with_its_name);
     tcase_add_test(t, app_anchors_replace_the_store);
     tcase_add_test(t, app_anchors_refused_when_policy_says_so);
     tcase_add_test(t, keylog_only_where_policy_allows);
