@@ -218,6 +218,7 @@ struct ssl_session_st {
     unsigned char id[SSL_MAX_SSL_SESSION_ID_LENGTH];
     unsigned int id_len;
     char *hostname;             /* SNI it was made for (SSL_SESSION_get0_hostname) */
+    atomic_bool not_resumable;  /* its connection failed: never offered again */
 };
 
 /* The core keeps its table; SSL_CIPHER* is a view of one entry. */
@@ -340,6 +341,9 @@ ssa_status compat_param_apply(SSL *s);
  * read (TLS 1.3 tickets come after the handshake) and give it to the
  * context's new-session callback. Neither touches the error queue. */
 void compat_session_offer(SSL *s);
+/* After a fatal failure of s (an alert, an EOF without close_notify): its
+ * session is never offered again, as OpenSSL removes it from use. */
+void compat_session_fail(SSL *s, ssa_status st);
 /* The key that authenticates i2d_SSL_SESSION's bytes, made once per
  * process (SSL_CTX_new makes it, so forked workers share it). */
 void compat_session_key_init(void);

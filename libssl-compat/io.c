@@ -48,6 +48,7 @@ static int data_call(SSL *s, read_fn rd, const void *wbuf, void *rbuf, size_t nu
     s->last = st;
     s->last_ret = st == SSA_OK ? 1 : st == SSA_EOF ? 0 : -1;
     compat_err_status(s, st, func);
+    compat_session_fail(s, st);
     if (st == SSA_OK)
         compat_session_capture(s, rd == ssa_conn_read);
     return st == SSA_OK;

@@ -106,8 +106,15 @@ void compat_session_offer(SSL *s)
 {
     /* A refusal (policy lifetime, cache off, unreadable blob) leaves a full
      * handshake; the core audits policy refusals itself. */
-    if (s->session && s->role == SSA_ROLE_CLIENT)
+    if (s->session && s->role == SSA_ROLE_CLIENT && !atomic_load(&s->session->not_resumable))
         (void)ssa_conn_session_import(s->conn, s->session->blob, s->session->len);
+}
+
+void compat_session_fail(SSL *s, ssa_status st)
+{
+    bool fatal = st != SSA_OK && st != SSA_WANT_READ && st != SSA_WANT_WRITE && st != SSA_EOF;
+    if (fatal && s->session)
+        atomic_store(&s->session->not_resumable, true);
 }
 
 void compat_session_capture(SSL *s, bool after_read)

@@ -214,6 +214,7 @@ int SSL_do_handshake(SSL *s)
     s->last = st;
     s->last_ret = st == SSA_OK ? 1 : -1;
     compat_err_status(s, st, __func__);
+    compat_session_fail(s, st);
     if (st == SSA_OK)
         compat_session_capture(s, false);
     if (st == SSA_OK && !was_done)

@@ -15,7 +15,9 @@ ssa_status ssa_conn_session_export(ssa_conn *c, unsigned char **blob, size_t *le
 {
     *blob = NULL;
     *len = 0;
-    if (!c->handshake_done || !c->settings.session_cache)
+    /* A failed connection (a fatal alert, an EOF without close_notify)
+     * leaves no session to resume, as OpenSSL drops it. */
+    if (!c->handshake_done || !c->settings.session_cache || c->failed != SSA_OK)
         return SSA_ERR_STATE;
     WOLFSSL_SESSION *s = wolfSSL_get1_session(c->ssl);
     if (!s)

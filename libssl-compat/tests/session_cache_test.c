@@ -112,6 +112,44 @@ START_TEST(cache_off_resumes_nothing)
 }
 END_TEST
 
+/* The session of a connection the peer cut without close_notify: the
+ * client's read fails (unexpected EOF), and the session is no longer
+ * offered, as OpenSSL drops a session on any fatal error. */
+static bool resumed_after_truncation(int max_version)
+{
+    SSL_CTX *sctx = pair_server_ctx("good"), *cctx = pair_client_ctx();
+    SSL_CTX_set_max_proto_version(cctx, max_version);
+    pair p = pair_new(cctx, sctx, "localhost");
+    ck_assert(pair_handshake(&p));
+    exchange_byte(&p);
+    SSL_SESSION *sess = SSL_get1_session(p.client);
+    ck_assert_ptr_nonnull(sess);
+    ck_assert_int_eq(shutdown(p.sfd, SHUT_RDWR), 0);
+    unsigned char b;
+    int n = SSL_read(p.client, &b, 1);
+    ck_assert_int_le(n, 0);
+    ck_assert_int_eq(SSL_get_error(p.client, n), SSL_ERROR_SSL);
+    ERR_clear_error();
+    pair_free(&p);
+    p = pair_new(cctx, sctx, "localhost");
+    ck_assert_int_eq(SSL_set_session(p.client, sess), 1);
+    SSL_SESSION_free(sess);
+    ck_assert(pair_handshake(&p));
+    bool reused = SSL_session_reused(p.client);
+    pair_free(&p);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return reused;
+}
+
+START_TEST(truncated_session_not_resumed)
+{
+    pair_policy();
+    ck_assert(!resumed_after_truncation(TLS1_2_VERSION));
+    ck_assert(!resumed_after_truncation(TLS1_3_VERSION));
+}
+END_TEST
+
 static unsigned char key_name[16], aes_key[32], hmac_key[32];
 static int enc_calls, dec_calls;
 static bool know_key;
@@ -167,6 +205,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, external_cache);
     tcase_add_test(tc, cache_off_resumes_nothing);
+    tcase_add_test(tc, truncated_session_not_resumed);
     tcase_add_test(tc, ticket_key_callback);
     suite_add_tcase(s, tc);
     return s;

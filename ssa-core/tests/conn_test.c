@@ -337,6 +337,36 @@ static void check_resumption(const char *policy_extra, uint16_t max_version)
     check_resumption_to(policy_extra, max_version, "localhost", true);
 }
 
+/* A connection cut without close_notify leaves no session to export. */
+START_TEST(truncated_connection_exports_no_session)
+{
+    use_test_policy(NULL);
+    ssa_ctx *sctx = server_ctx("good"), *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    pair p;
+    pair_start(&p, cctx, sctx, false);
+    ssa_request req = SSA_REQUEST_INIT;
+    req.max_version = SSA_TLS1_2;
+    ck_assert_int_eq(ssa_conn_request(p.client, &req, NULL), SSA_OK);
+    ssa_conn_set_hostname(p.client, "localhost");
+    ck_assert_int_eq(ssa_conn_handshake(p.client), SSA_OK);
+    pthread_join(p.thread, NULL);
+    shutdown(p.fds[1], SHUT_RDWR); /* the server goes, no close_notify */
+    char buf[8];
+    size_t n;
+    ck_assert_int_eq(ssa_conn_read(p.client, buf, sizeof buf, &n), SSA_ERR_SYSCALL);
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(ssa_conn_session_export(p.client, &blob, &len), SSA_ERR_STATE);
+    ck_assert_ptr_null(blob);
+    ssa_conn_free(p.client);
+    ssa_conn_free(p.server);
+    close(p.fds[0]);
+    close(p.fds[1]);
+    ssa_ctx_unref(cctx);
+    ssa_ctx_unref(sctx);
+}
+END_TEST
+
 /* A session verified for one name is not offered for another, though the
  * server's certificate covers both (localhost, good.test): a resumption
  * skips the certificate, so it would skip verifying the second name. */
@@ -812,6 +842,7 @@ static Suite *conn_suite(void)
     tcase_add_test(t, forged_sni_stays_in_one_audit_line);
     tcase_add_test(t, overlong_values_are_refused);
     tcase_add_test(t, session_stays_with_its_name);
+    tcase_add_test(t, truncated_connection_exports_no_session);
     tcase_add_test(t, app_anchors_replace_the_store);
     tcase_add_test(t, app_anchors_refused_when_policy_says_so);
     tcase_add_test(t, keylog_only_where_policy_allows);
