@@ -4,6 +4,7 @@
  */
 #include "engine.h"
 #include "id_list.h"
+#include "session_seal.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -23,17 +24,31 @@ ssa_status ssa_conn_session_export(ssa_conn *c, unsigned char **blob, size_t *le
     if (!s)
         return SSA_ERR_STATE;
     int n = wolfSSL_i2d_SSL_SESSION(s, NULL);
-    unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL;
-    unsigned char *p = buf;
-    if (!buf || wolfSSL_i2d_SSL_SESSION(s, &p) != n) {
-        free(buf);
-        wolfSSL_SESSION_free(s);
-        return n > 0 ? SSA_ERR_NOMEM : SSA_ERR_STATE;
-    }
+    unsigned char *raw = n > 0 ? malloc((size_t)n) : NULL;
+    unsigned char *p = raw;
+    ssa_status st = n > 0 ? SSA_ERR_NOMEM : SSA_ERR_STATE;
+    if (raw && wolfSSL_i2d_SSL_SESSION(s, &p) == n)
+        st = ssa_session_seal(raw, (size_t)n, blob, len);
     wolfSSL_SESSION_free(s);
-    *blob = buf;
-    *len = (size_t)n;
-    return SSA_OK;
+    if (raw)
+        memset(raw, 0, (size_t)n); /* it holds the resumption secret */
+    free(raw);
+    return st;
+}
+
+/* The engine's session inside a blob this process sealed, or NULL. */
+static WOLFSSL_SESSION *session_unsealed(const unsigned char *blob, size_t len,
+                                         size_t *consumed)
+{
+    const unsigned char *raw;
+    size_t raw_len;
+    if (ssa_session_unseal(blob, len, &raw, &raw_len) != SSA_OK || raw_len > LONG_MAX)
+        return NULL;
+    const unsigned char *p = raw;
+    WOLFSSL_SESSION *s = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)raw_len);
+    if (s && consumed)
+        *consumed = (size_t)(p - blob);
+    return s;
 }
 
 static bool session_too_old(const WOLFSSL_SESSION *s, long lifetime)
@@ -48,8 +63,7 @@ ssa_status ssa_conn_session_import(ssa_conn *c, const unsigned char *blob, size_
         return SSA_ERR_STATE;
     if (!c->settings.session_cache)
         return SSA_ERR_POLICY;
-    const unsigned char *p = blob;
-    WOLFSSL_SESSION *s = blob ? wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)len) : NULL;
+    WOLFSSL_SESSION *s = session_unsealed(blob, len, NULL);
     if (!s)
         return SSA_ERR_ARG;
     if (session_too_old(s, c->settings.session_lifetime)) {
@@ -133,6 +147,19 @@ void ssa_session_apply(ssa_conn *c)
                         "session not resumed: it was verified for another name or trust");
 }
 
+/* A client's blob is sealed (and must be ours); a server's, kept by the
+ * front end's external cache, is the engine's own. */
+static WOLFSSL_SESSION *session_parsed(const unsigned char *blob, size_t len, size_t *consumed)
+{
+    if (ssa_session_looks_sealed(blob, len))
+        return session_unsealed(blob, len, consumed);
+    const unsigned char *p = blob;
+    WOLFSSL_SESSION *s = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)len);
+    if (s)
+        *consumed = (size_t)(p - blob);
+    return s;
+}
+
 ssa_status ssa_session_facts_get(const unsigned char *blob, size_t len,
                                  ssa_session_facts *out, size_t *consumed)
 {
@@ -140,8 +167,7 @@ ssa_status ssa_session_facts_get(const unsigned char *blob, size_t len,
     *consumed = 0;
     if (!blob || len == 0 || len > LONG_MAX)
         return SSA_ERR_ARG;
-    const unsigned char *p = blob;
-    WOLFSSL_SESSION *s = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)len);
+    WOLFSSL_SESSION *s = session_parsed(blob, len, consumed);
     if (!s)
         return SSA_ERR_ARG;
     unsigned int id_len = 0;
@@ -154,7 +180,6 @@ ssa_status ssa_session_facts_get(const unsigned char *blob, size_t len,
     out->timeout = wolfSSL_SESSION_get_timeout(s);
     out->has_ticket = wolfSSL_SESSION_has_ticket(s) == 1;
     out->ticket_lifetime_hint = wolfSSL_SESSION_get_ticket_lifetime_hint(s);
-    *consumed = (size_t)(p - blob);
     wolfSSL_SESSION_free(s);
     return SSA_OK;
 }

@@ -440,7 +440,11 @@ SSA_API void *ssa_conn_user(const ssa_conn *c);
 
 /* Client: the session of a finished handshake as an opaque blob (caller
  * frees with free()); import it into a new connection before its
- * handshake. A blob older than policy's lifetime is refused. */
+ * handshake. The blob is sealed with a key of this process (a session
+ * stands in for a verified certificate): only this process and its
+ * children read it back; anything else, a changed byte included, is
+ * SSA_ERR_ARG. A blob older than policy's lifetime is refused. A failed
+ * connection (fatal alert, EOF without close_notify) exports nothing. */
 SSA_API ssa_status ssa_conn_session_export(ssa_conn *c, unsigned char **blob, size_t *len);
 SSA_API ssa_status ssa_conn_session_import(ssa_conn *c, const unsigned char *blob, size_t len);
 

@@ -337,6 +337,38 @@ static void check_resumption(const char *policy_extra, uint16_t max_version)
     check_resumption_to(policy_extra, max_version, "localhost", true);
 }
 
+/* A session blob is resumed only as this process sealed it: a changed
+ * byte anywhere (in the session or its MAC) is refused. */
+START_TEST(tampered_session_blob_is_refused)
+{
+    use_test_policy(NULL);
+    ssa_ctx *sctx = server_ctx("good"), *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    pair p;
+    pair_start(&p, cctx, sctx, false);
+    ssa_request req = SSA_REQUEST_INIT;
+    req.max_version = SSA_TLS1_2;
+    ck_assert_int_eq(ssa_conn_request(p.client, &req, NULL), SSA_OK);
+    ssa_conn_set_hostname(p.client, "localhost");
+    ck_assert_int_eq(ssa_conn_handshake(p.client), SSA_OK);
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(ssa_conn_session_export(p.client, &blob, &len), SSA_OK);
+    pair_finish(&p);
+    size_t at[] = { 5, len / 2, len - 1 }; /* in the MAC, the session, its end */
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        ssa_conn *c = ssa_conn_new(cctx);
+        blob[at[i]] ^= 0x01;
+        ck_assert_int_eq(ssa_conn_session_import(c, blob, len), SSA_ERR_ARG);
+        blob[at[i]] ^= 0x01;
+        ck_assert_int_eq(ssa_conn_session_import(c, blob, len), SSA_OK);
+        ssa_conn_free(c);
+    }
+    free(blob);
+    ssa_ctx_unref(cctx);
+    ssa_ctx_unref(sctx);
+}
+END_TEST
+
 /* A connection cut without close_notify leaves no session to export. */
 START_TEST(truncated_connection_exports_no_session)
 {
@@ -843,6 +875,7 @@ static Suite *conn_suite(void)
     tcase_add_test(t, overlong_values_are_refused);
     tcase_add_test(t, session_stays_with_its_name);
     tcase_add_test(t, truncated_connection_exports_no_session);
+    tcase_add_test(t, tampered_session_blob_is_refused);
     tcase_add_test(t, app_anchors_replace_the_store);
     tcase_add_test(t, app_anchors_refused_when_policy_says_so);
     tcase_add_test(t, keylog_only_where_policy_allows);
