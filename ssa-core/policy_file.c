@@ -233,7 +233,7 @@ static bool apply_sigalgs(struct loader *ld, const config_setting_t *s, ssa_poli
 static bool apply_int(struct loader *ld, const config_setting_t *s, ssa_policy *p,
                       const struct key *k)
 {
-    long long value;
+    long long value = 0; /* get_integer sets it on success; -O3 cannot see that */
     if (!get_integer(ld, s, k->max, &value))
         return false;
     *(int *)((char *)p + k->offset) = (int)value;
@@ -243,7 +243,7 @@ static bool apply_int(struct loader *ld, const config_setting_t *s, ssa_policy *
 static bool apply_lifetime(struct loader *ld, const config_setting_t *s, ssa_policy *p,
                            const struct key *k)
 {
-    long long value;
+    long long value = 0; /* get_integer sets it on success; -O3 cannot see that */
     if (!get_integer(ld, s, k->max, &value))
         return false;
     *(long *)((char *)p + k->offset) = (long)value;
