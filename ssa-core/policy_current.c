@@ -197,9 +197,9 @@ static void entry_refresh(struct cache_entry *e, const char *path, const struct 
     } else if (!id->exists && missing_means_defaults) {
         e->policy = ssa_policy_new_defaults();
         e->loaded_ok = true;
-        return;
+    } else {
+        entry_load(e, path, id, r);
     }
-    entry_load(e, path, id, r);
     if (!e->path || !e->policy)
         entry_clear(e); /* out of memory: try again next time */
 }
