@@ -162,6 +162,7 @@ END_TEST
 /* The core as a server, s_client as the client. */
 typedef struct served {
     const char *leaf;       /* <leaf>-chain.pem and <leaf>.key; NULL: good */
+    const char *policy;     /* more settings for the test policy, or NULL */
     int listen_fd;
     bool read_first;        /* read once before answering */
     ssa_status handshake;
@@ -212,7 +213,7 @@ static int listen_on(int *port)
 /* Run s_client with extra args against a core server; returns its log. */
 static char *s_client_against_core(char *const extra[], served *sv)
 {
-    use_policy();
+    use_policy_with(sv->policy ? sv->policy : "");
     int port;
     sv->listen_fd = listen_on(&port);
     pthread_t t;
@@ -364,6 +365,29 @@ START_TEST(core_server_never_signs_with_sha1)
 }
 END_TEST
 
+/* The core server signs only with what policy allows, even when the
+ * client offers less: under a SHA-384 floor, a TLS 1.2 client offering
+ * ECDSA+SHA256 only gets no handshake (wolfSSL chose from the client's list
+ * alone: scripts/wolfssl-patches/0003), one also offering ECDSA+SHA384 gets
+ * that. (In TLS 1.3 a P-256 key signs with SHA-256 only.) */
+START_TEST(core_server_signs_within_policy)
+{
+    served sv = {.policy = "min_signature_hash = \"sha384\";"};
+    char *sha256_only[] = {"-tls1_2", "-sigalgs", "ECDSA+SHA256", NULL};
+    char *both[] = {"-tls1_2", "-sigalgs", "ECDSA+SHA256:ECDSA+SHA384", NULL};
+    char *log = s_client_against_core(_i ? both : sha256_only, &sv);
+    if (_i) {
+        ck_assert_msg(sv.handshake == SSA_OK, "%s; s_client said: %s",
+                      ssa_status_name(sv.handshake), log);
+        ck_assert_msg(strstr(log, "Peer signing digest: SHA384"), "s_client said: %s", log);
+    } else {
+        ck_assert_msg(sv.handshake != SSA_OK, "signed below the floor; s_client said: %s", log);
+        ck_assert_ptr_null(strstr(log, "Peer signing digest: SHA256"));
+    }
+    free(log);
+}
+END_TEST
+
 static Suite *interop_suite(void)
 {
     Suite *s = suite_create("interop");
@@ -378,6 +402,7 @@ static Suite *interop_suite(void)
     tcase_add_loop_test(t, client_refuses_sha1_server_signature, 0, 2);
     tcase_add_loop_test(t, long_openssl_sigalgs_policy_connects, 0, 2);
     tcase_add_loop_test(t, core_server_never_signs_with_sha1, 0, 2);
+    tcase_add_loop_test(t, core_server_signs_within_policy, 0, 2);
     suite_add_tcase(s, t);
     return s;
 }
