@@ -107,6 +107,24 @@ START_TEST(list_applied_to_the_handshake)
 }
 END_TEST
 
+/* SSL_CONF's SignatureAlgorithms and ClientSignatureAlgorithms (nginx's
+ * ssl_conf_command) take the same lists with the same answers. */
+START_TEST(ssl_conf_commands)
+{
+    pair_policy();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CONF_CTX *c = SSL_CONF_CTX_new();
+    SSL_CONF_CTX_set_flags(c, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER);
+    SSL_CONF_CTX_set_ssl_ctx(c, ctx);
+    ck_assert_int_eq(SSL_CONF_cmd(c, "SignatureAlgorithms", "rsa_pss_rsae_sha256:ECDSA+SHA256"), 2);
+    ck_assert_int_eq(SSL_CONF_cmd(c, "ClientSignatureAlgorithms", "ECDSA+SHA384"), 2);
+    ck_assert_int_eq(SSL_CONF_cmd(c, "SignatureAlgorithms", "RSA+SHA1"), 0);
+    ERR_clear_error();
+    SSL_CONF_CTX_free(c);
+    SSL_CTX_free(ctx);
+}
+END_TEST
+
 /* The level is the highest whose every requirement policy enforces. */
 static const struct {
     const char *policy;
@@ -146,6 +164,7 @@ static Suite *sigalgs_suite(void)
     tcase_add_test(tc, openssl_lists_accepted);
     tcase_add_test(tc, bad_lists_refused_with_an_error);
     tcase_add_test(tc, list_applied_to_the_handshake);
+    tcase_add_test(tc, ssl_conf_commands);
     tcase_add_loop_test(tc, security_level_reports_policy, 0,
                         (int)(sizeof level_cases / sizeof level_cases[0]));
     suite_add_tcase(s, tc);
