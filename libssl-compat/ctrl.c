@@ -203,6 +203,59 @@ static void audit_ignored(const char *what)
     ssa_policy_unref(p);
 }
 
+/* SSL_CTX_set1_sigalgs_list, SSL_set1_sigalgs_list: OpenSSL's names,
+ * merged with policy like the groups (the application's list within
+ * policy's, above its hash floor, in the application's order). A list
+ * with an unknown name, or one that leaves nothing, fails with the core's
+ * reason on the queue and leaves the earlier list in force. */
+static long set_sigalgs_list(compat_request *rq, bool server, const char *list)
+{
+    char err[512] = "";
+    if (!list) {
+        COMPAT_ERR(ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    compat_request trial;
+    ssa_settings st;
+    bool ok = compat_request_copy(&trial, rq)
+              && compat_set_string(&trial.sigalgs, &trial.req.sigalgs, list);
+    ssa_status merged = ok ? compat_effective(&trial, server, &st, err, sizeof err)
+                           : SSA_ERR_NOMEM;
+    compat_request_clear(&trial);
+    if (merged != SSA_OK) {
+        int reason = merged == SSA_ERR_NOMEM ? ERR_R_MALLOC_FAILURE
+                     : merged == SSA_ERR_ARG ? SSL_R_BAD_VALUE : COMPAT_R_POLICY_REFUSED;
+        COMPAT_ERR_MSG(reason, "%s (SSA policy)", err);
+        return 0;
+    }
+    if (!compat_set_string(&rq->sigalgs, &rq->req.sigalgs, list)) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    return 1;
+}
+
+/* SSL_CTX_set1_client_sigalgs_list, SSL_set1_client_sigalgs_list: the
+ * algorithms for client authentication. The engine has one list for
+ * every signature, so this one is checked as set1_sigalgs_list checks
+ * (same answers, same errors) and recorded, not applied: narrowing the
+ * one list to it could leave a server unable to sign. Policy's floor
+ * holds for client certificates all the same. */
+static long check_client_sigalgs_list(const compat_request *rq, bool server, const char *list)
+{
+    compat_request trial;
+    if (!compat_request_copy(&trial, rq)) {
+        COMPAT_ERR(ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    long ok = set_sigalgs_list(&trial, server, list);
+    compat_request_clear(&trial);
+    if (ok)
+        audit_ignored("client signature algorithms (set1_client_sigalgs_list) checked, not "
+                      "applied: the engine uses one list; policy's floor applies");
+    return ok;
+}
+
 /* Chain, certificate and server-side commands of SSL_CTX_ctrl; *handled
  * says whether cmd was one of them. */
 static long server_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg, bool *handled)
@@ -269,6 +322,13 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
      * called: see SSL_CTX_set_msg_callback in ssl_ctx.c). */
     case SSL_CTRL_SET_MSG_CALLBACK_ARG: ctx->msg_cb_arg = parg; return 1;
     case SSL_CTRL_SET_TMP_DH: return set_tmp_dh(parg);
+    case SSL_CTRL_SET_SIGALGS_LIST:
+        r = set_sigalgs_list(&ctx->rq, !ctx->method->client, parg);
+        if (r)
+            ctx_touched(ctx);
+        return r;
+    case SSL_CTRL_SET_CLIENT_SIGALGS_LIST:
+        return check_client_sigalgs_list(&ctx->rq, !ctx->method->client, parg);
     default: return 0;
     }
 }
@@ -321,6 +381,12 @@ static long ssl_chain(SSL *s, int cmd, bool copy, void *parg)
     return 1;
 }
 
+/* Its role once set, else the one its method implies. */
+static bool ssl_is_server(const SSL *s)
+{
+    return s->role >= 0 ? s->role == SSA_ROLE_SERVER : !s->ctx->method->client;
+}
+
 long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
 {
     bool handled;
@@ -332,6 +398,15 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     case SSL_CTRL_SET_TLSEXT_HOSTNAME: return set_hostname(s, larg, parg);
     case SSL_CTRL_CHAIN:
     case SSL_CTRL_CHAIN_CERT: return ssl_chain(s, cmd, larg != 0, parg);
+    /* The SSL's request goes to the core at its first handshake step. */
+    case SSL_CTRL_SET_SIGALGS_LIST:
+        if (s->conn) {
+            COMPAT_ERR(ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
+            return 0;
+        }
+        return set_sigalgs_list(&s->rq, ssl_is_server(s), parg);
+    case SSL_CTRL_SET_CLIENT_SIGALGS_LIST:
+        return check_client_sigalgs_list(&s->rq, ssl_is_server(s), parg);
     default: return 0;
     }
 }

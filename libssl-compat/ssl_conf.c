@@ -148,6 +148,18 @@ static int cmd_groups(SSL_CONF_CTX *c, const char *value)
     return SSL_CTX_set1_groups_list(c->ctx, value) ? 2 : 0;
 }
 
+/* Signature algorithms, merged with policy as set1_sigalgs_list merges
+ * them (ctrl.c): 0 for a list with an unknown name or nothing left. */
+static int cmd_sigalgs(SSL_CONF_CTX *c, const char *value)
+{
+    return SSL_CTX_set1_sigalgs_list(c->ctx, value) ? 2 : 0;
+}
+
+static int cmd_client_sigalgs(SSL_CONF_CTX *c, const char *value)
+{
+    return SSL_CTX_set1_client_sigalgs_list(c->ctx, value) ? 2 : 0;
+}
+
 /* ---- Options ---------------------------------------------------------------------------- */
 
 /* Names OpenSSL knows; `inverted` ones clear their bit when named. */
@@ -310,6 +322,8 @@ static const struct conf_cmd {
     {"Ciphersuites", "ciphersuites", SSL_CONF_TYPE_STRING, cmd_ciphersuites},
     {"Groups", "groups", SSL_CONF_TYPE_STRING, cmd_groups},
     {"Curves", "curves", SSL_CONF_TYPE_STRING, cmd_groups},
+    {"SignatureAlgorithms", "sigalgs", SSL_CONF_TYPE_STRING, cmd_sigalgs},
+    {"ClientSignatureAlgorithms", "client_sigalgs", SSL_CONF_TYPE_STRING, cmd_client_sigalgs},
     {"Options", NULL, SSL_CONF_TYPE_STRING, cmd_options},
     {"VerifyMode", NULL, SSL_CONF_TYPE_STRING, cmd_verify_mode},
     {"Certificate", "cert", SSL_CONF_TYPE_FILE, cmd_certificate},

@@ -321,20 +321,21 @@ void SSL_set_verify_depth(SSL *s, int depth)
 }
 
 /* OpenSSL's security levels restrict key sizes and algorithms. Policy sets
- * those here (min_rsa_bits, min_ec_bits, suites, versions): a level is
- * recorded and read back; a level above what policy enforces is audited as
- * not enforced, one below it changes nothing (policy's floor stays). */
+ * those (min_rsa_bits, min_ec_bits, min_signature_hash, suites, versions,
+ * tickets): a level is recorded; one above what policy enforces is audited
+ * as not enforced, one below it changes nothing (policy's floors stay).
+ * SSL_CTX_get_security_level reports the enforced level. */
 void SSL_CTX_set_security_level(SSL_CTX *ctx, int level)
 {
     ctx->security_level = level;
-    /* Level 2 is RSA 2048 / ECC 224 bits / no TLS < 1.2 suites that
-     * policy's defaults already require; level 3 and up ask for more. */
-    if (level >= 3) {
+    int enforced = SSL_CTX_get_security_level(ctx);
+    if (level > enforced) {
         ssa_policy *p = ssa_policy_current();
         ssa_audit_event(p, COMPAT_FRONTEND,
                         "security level %d (SSL_CTX_set_security_level) not enforced beyond "
-                        "policy (min_rsa_bits %d, min_ec_bits %d)", level, p->min_rsa_bits,
-                        p->min_ec_bits);
+                        "policy's level %d (min_rsa_bits %d, min_ec_bits %d, "
+                        "min_signature_hash %s)", level, enforced, p->min_rsa_bits,
+                        p->min_ec_bits, ssa_sig_hash_name(p->min_signature_hash));
         ssa_policy_unref(p);
     }
 }
@@ -1078,30 +1079,83 @@ size_t SSL_CTX_get_num_tickets(const SSL_CTX *ctx)
     return s.session_tickets && ctx->num_tickets > 0 ? 1 : 0;
 }
 
-/* OpenSSL's levels by the smallest key they allow (RSA bits, EC bits):
- * level 1 80-bit security (1024, 160), 2 112-bit (2048, 224), 3 128-bit
- * (3072, 256), 4 192-bit (7680, 384), 5 256-bit (15360, 512). */
-static int level_for(int bits, const int *floor_by_level)
+/* OpenSSL's levels (SSL_CTX_set_security_level(3)) by the smallest value
+ * they allow: level 1 is 80-bit security (RSA 1024, EC 160, no SHA-1 or
+ * MD5 signatures), 2 is 112-bit (2048, 224), 3 is 128-bit (3072, 256,
+ * SHA-256), 4 is 192-bit (7680, 384, SHA-384), 5 is 256-bit (15360, 512,
+ * SHA-512). */
+static int level_for(int value, const int *floor_by_level)
 {
     int level = 0;
-    while (level < 5 && bits >= floor_by_level[level])
+    while (level < 5 && value >= floor_by_level[level])
         level++;
     return level;
 }
 
-/* The level policy enforces: the weaker of what its minimum RSA and EC key
- * sizes correspond to (policy also requires TLS 1.2+ and AEAD suites,
- * which OpenSSL's level 2 and above imply too). What an application set
- * (SSL_CTX_set_security_level) is not reported: a lower level changes
- * nothing, and a higher one is audited as not enforced, so the getter
- * answers with what is enforced. */
-int SSL_CTX_get_security_level(const SSL_CTX *ctx)
+static int min_level(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+/* Do policy's TLS 1.2 suites (if TLS 1.2 is allowed at all) all have
+ * forward secrecy (level 3) and a MAC other than SHA-1 (level 4)? */
+static void tls12_suite_facts(const ssa_policy *p, bool *forward_secret, bool *no_sha1_mac)
+{
+    uint16_t ids[256];
+    size_t n = 0;
+    char err[64];
+    *forward_secret = *no_sha1_mac = true;
+    if (p->min_version > SSA_TLS1_2 || !p->tls12_ciphers
+        || ssa_cipher_string_eval(p->tls12_ciphers, ids, 256, &n, err, sizeof err) != SSA_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const ssa_cipher_info *c = ssa_cipher_by_id(ids[i]);
+        if (!c)
+            continue;
+        if (strcmp(c->kx, "ECDH") != 0 && strcmp(c->kx, "DH") != 0)
+            *forward_secret = false;
+        if (strcmp(c->mac, "SHA1") == 0)
+            *no_sha1_mac = false;
+    }
+}
+
+/* The highest level whose every requirement policy enforces: key sizes,
+ * the signature-hash floor, and from level 3 on the protocol floor, forward
+ * secrecy and no session tickets (OpenSSL 3.0's level 3 turns them off),
+ * from level 4 on no SHA-1 MACs. */
+static int policy_security_level(const ssa_policy *p)
 {
     static const int rsa_floor[5] = {1024, 2048, 3072, 7680, 15360};
     static const int ec_floor[5] = {160, 224, 256, 384, 512};
+    static const int hash_floor[5] = {SSA_SIG_HASH_SHA224, SSA_SIG_HASH_SHA224,
+                                      SSA_SIG_HASH_SHA256, SSA_SIG_HASH_SHA384,
+                                      SSA_SIG_HASH_SHA512};
+    int hash = p->min_signature_hash > 0 ? p->min_signature_hash : SSA_SIG_HASH_SHA256;
+    int level = min_level(level_for(p->min_rsa_bits, rsa_floor),
+                          min_level(level_for(p->min_ec_bits, ec_floor),
+                                    level_for(hash, hash_floor)));
+    bool forward_secret, no_sha1_mac;
+    tls12_suite_facts(p, &forward_secret, &no_sha1_mac);
+    if (p->min_version < SSA_TLS1_1 || !forward_secret || p->session_tickets)
+        level = min_level(level, 2);
+    if (p->min_version < SSA_TLS1_2 || !no_sha1_mac)
+        level = min_level(level, 3);
+    return level;
+}
+
+/* What an application set (SSL_CTX_set_security_level) is not reported:
+ * a lower level changes nothing, and a higher one is audited as not
+ * enforced, so the getters answer with what policy enforces. */
+int SSL_CTX_get_security_level(const SSL_CTX *ctx)
+{
     (void)ctx;
     ssa_policy *p = ssa_policy_current();
-    int rsa = level_for(p->min_rsa_bits, rsa_floor), ec = level_for(p->min_ec_bits, ec_floor);
+    int level = policy_security_level(p);
     ssa_policy_unref(p);
-    return rsa < ec ? rsa : ec;
+    return level;
+}
+
+int SSL_get_security_level(const SSL *s)
+{
+    return SSL_CTX_get_security_level(s->ctx);
 }

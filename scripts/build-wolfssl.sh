@@ -56,8 +56,11 @@ extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALW
 # process-wide shared trust store (ssa-core/trust.c): without 0001 an
 # intermediate seen once would be trusted by every later connection. 0002:
 # a TLS 1.2 client took any ServerHello as an accepted session ticket and
-# failed ("Out of order message") when the server had rejected it. See each
-# patch's header. The patches' contents are part of the stamp key.
+# failed ("Out of order message") when the server had rejected it. 0003: no
+# peer signature was checked against the algorithms offered (a TLS 1.2 client
+# took a ServerKeyExchange signed with RSA+SHA1 under a list without it), and
+# a signer chose from the peer's list alone. See each patch's header. The
+# patches' contents are part of the stamp key.
 patch_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/wolfssl-patches"
 patches=()
 if [ -d "$patch_dir" ]; then

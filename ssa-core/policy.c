@@ -83,6 +83,7 @@ static void set_default_scalars(ssa_policy *p)
     p->max_version = SSA_TLS1_3;
     p->min_rsa_bits = 2048;
     p->min_ec_bits = 256;
+    p->min_signature_hash = SSA_SIG_HASH_SHA256;
     p->app_trust_anchors = true;
     p->verify_peer = true;
     p->verify_hostname = true;

@@ -263,6 +263,7 @@ static ssa_policy *last_resort_defaults(void)
         .groups = "X25519:P-256:P-384",
         .min_rsa_bits = 2048,
         .min_ec_bits = 256,
+        .min_signature_hash = SSA_SIG_HASH_SHA256,
         .trust_store = "/etc/ssl/certs/ca-certificates.crt",
         .verify_peer = true,
         .verify_hostname = true,

@@ -207,27 +207,39 @@ static bool apply_groups(struct loader *ld, const config_setting_t *s, ssa_polic
     return apply_list(ld, s, p, k, ssa_groups_parse, false, "group");
 }
 
-/* "RSA-PSS+SHA256:ECDSA+SHA256": no empty entries, no stray characters. */
-static bool sigalgs_well_formed(const char *text)
-{
-    if (*text == ':' || text[strlen(text) - 1] == ':' || strstr(text, "::"))
-        return false;
-    return strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                        "0123456789_+-.:") == strlen(text);
-}
-
+/* Any of OpenSSL's spellings, stored in the core's canonical form (so a
+ * list of long names fits the engine). Every name must be one the engine
+ * can do; the floor is applied once the layer is complete (check_layer),
+ * since min_signature_hash may come later in the section. */
 static bool apply_sigalgs(struct loader *ld, const config_setting_t *s, ssa_policy *p,
                           const struct key *k)
 {
     const char *text = NULL;
     if (!get_string(ld, s, &text))
         return false;
-    if (*text == '\0') /* the engine's defaults */
+    if (*text == '\0') /* every algorithm the core knows, above the floor */
         return store_string(ld, p, k->offset, NULL);
-    if (!sigalgs_well_formed(text))
-        return fail(ld, s, "%s \"%s\" is not a colon-separated list of algorithms",
-                    name_of(s), text);
-    return store_string(ld, p, k->offset, text);
+    char canon[256], why[384];
+    if (ssa_sigalgs_translate(text, SSA_SIG_HASH_SHA1, false, canon, sizeof canon, why,
+                              sizeof why) != SSA_OK)
+        return fail(ld, s, "%s: %s", name_of(s), why);
+    return store_string(ld, p, k->offset, canon);
+}
+
+/* The weakest hash a certificate or handshake signature may use. MD5 is
+ * never allowed; SHA-1 only where the administrator writes it. */
+static bool apply_signature_hash(struct loader *ld, const config_setting_t *s, ssa_policy *p,
+                                 const struct key *k)
+{
+    const char *text = NULL;
+    if (!get_string(ld, s, &text))
+        return false;
+    int hash = ssa_sig_hash_parse(text);
+    if (!hash)
+        return fail(ld, s, "%s \"%s\" is not one of sha1, sha256, sha384, sha512", name_of(s),
+                    text);
+    *(int *)((char *)p + k->offset) = hash;
+    return true;
 }
 
 static bool apply_int(struct loader *ld, const config_setting_t *s, ssa_policy *p,
@@ -458,6 +470,7 @@ static const struct key section_keys[] = {
     { "sigalgs", apply_sigalgs, F(sigalgs), 0, NULL },
     { "min_rsa_bits", apply_int, F(min_rsa_bits), 16384, NULL },
     { "min_ec_bits", apply_int, F(min_ec_bits), 571, NULL },
+    { "min_signature_hash", apply_signature_hash, F(min_signature_hash), 0, NULL },
     { "trust_store", apply_path, F(trust_store), 0, "TrustStoreLocation" },
     { "app_trust_anchors", apply_bool, F(app_trust_anchors), 0, "AppCustomValidation" },
     { "verify_peer", apply_bool, F(verify_peer), 0, "Validation" },
@@ -553,7 +566,23 @@ static bool count_usable(const char *list, suite_parser parse, size_t *n)
     return !*list || parse(list, ids, MAX_EVAL_IDS, n, why, sizeof why) == SSA_OK;
 }
 
-/* After a layer: the version range is not empty and has suites. */
+/* After a layer: something of the sigalgs list is left above the floor.
+ * The error points at whichever of the two keys this layer set. */
+static bool check_sigalgs_floor(struct loader *ld, const config_setting_t *g,
+                                const ssa_policy *p)
+{
+    char canon[256], why[384];
+    if (!p->sigalgs || ssa_sigalgs_translate(p->sigalgs, p->min_signature_hash, false, canon,
+                                             sizeof canon, why, sizeof why) == SSA_OK)
+        return true;
+    const config_setting_t *at = member(g, "sigalgs", NULL);
+    if (!at)
+        at = member(g, "min_signature_hash", NULL);
+    return fail(ld, at ? at : g, "sigalgs: %s", why);
+}
+
+/* After a layer: the version range is not empty, the signature algorithms
+ * are not all below the floor, and there are suites. */
 static bool check_layer(struct loader *ld, const config_setting_t *g, const ssa_policy *p)
 {
     if (p->min_version > p->max_version) {
@@ -563,6 +592,8 @@ static bool check_layer(struct loader *ld, const config_setting_t *g, const ssa_
         return fail(ld, at ? at : g, "min_protocol %s is above max_protocol %s",
                     ssa_version_name(p->min_version), ssa_version_name(p->max_version));
     }
+    if (!check_sigalgs_floor(ld, g, p))
+        return false;
     size_t n12 = 0, n13 = 0;
     if (p->min_version <= SSA_TLS1_2)
         count_usable(p->tls12_ciphers, ssa_cipher_string_eval, &n12);

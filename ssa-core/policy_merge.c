@@ -342,7 +342,11 @@ static ssa_status merge_groups(struct merge *m)
 }
 
 /* ------------------------------------------------------------------------
- * Signature algorithms: colon lists of names, compared case-insensitively
+ * Signature algorithms: both lists in the core's canonical names
+ * (ssa_sigalgs_translate), so that "rsa_pss_rsae_sha256" from an
+ * application meets "RSA-PSS+SHA256" from policy. Policy's list (every
+ * algorithm the core knows when it sets none) is cut at its hash floor
+ * first: the result is never empty of policy and never below the floor.
  * ---------------------------------------------------------------------- */
 
 static bool has_token(const char *list, const char *token)
@@ -350,7 +354,7 @@ static bool has_token(const char *list, const char *token)
     size_t len = strlen(token);
     for (const char *t = list; *t; ) {
         size_t tlen = strcspn(t, ":");
-        if (tlen == len && strncasecmp(t, token, len) == 0)
+        if (tlen == len && strncmp(t, token, len) == 0)
             return true;
         t += tlen;
         t += *t == ':';
@@ -358,16 +362,8 @@ static bool has_token(const char *list, const char *token)
     return false;
 }
 
-static ssa_status copy_sigalgs(struct merge *m, const char *list, ssa_status too_long)
-{
-    if (strlen(list) >= sizeof m->out->sigalgs)
-        return refuse(m, too_long, "sigalgs \"%.40s...\" is longer than %zu bytes", list,
-                      sizeof m->out->sigalgs - 1);
-    strcpy(m->out->sigalgs, list);
-    return SSA_OK;
-}
-
-/* Appends the allowed tokens of `app` (split in place) to out->sigalgs. */
+/* Appends the tokens of `app` (canonical, split in place) that policy
+ * allows to out->sigalgs; the others are clamped and recorded. */
 static void intersect_sigalgs(struct merge *m, char *app, const char *pol)
 {
     char *sigalgs = m->out->sigalgs;
@@ -378,7 +374,7 @@ static void intersect_sigalgs(struct merge *m, char *app, const char *pol)
         requested++;
         if (!has_token(pol, t))
             refusals_add(&refused, t);
-        else if (!has_token(sigalgs, t))
+        else
             snprintf(sigalgs + strlen(sigalgs), sizeof m->out->sigalgs - strlen(sigalgs),
                      "%s%s", *sigalgs ? ":" : "", t);
     }
@@ -388,21 +384,29 @@ static void intersect_sigalgs(struct merge *m, char *app, const char *pol)
 
 static ssa_status merge_sigalgs(struct merge *m)
 {
-    const char *app = m->req->sigalgs && *m->req->sigalgs ? m->req->sigalgs : NULL;
-    const char *pol = m->p->sigalgs && *m->p->sigalgs ? m->p->sigalgs : NULL;
-    if (!app || !pol)
-        return app ? copy_sigalgs(m, app, SSA_ERR_ARG) : copy_sigalgs(m, or_empty(pol),
-                                                                      SSA_ERR_POLICY);
-    if (strlen(app) >= sizeof m->out->sigalgs)
-        return copy_sigalgs(m, app, SSA_ERR_ARG);
-    char scratch[sizeof m->out->sigalgs];
-    strcpy(scratch, app);
-    intersect_sigalgs(m, scratch, pol);
+    char pol[sizeof m->out->sigalgs], app[sizeof m->out->sigalgs], why[384];
+    if (ssa_sigalgs_translate(m->p->sigalgs, m->p->min_signature_hash, false, pol, sizeof pol,
+                              why, sizeof why) != SSA_OK)
+        return refuse(m, SSA_ERR_POLICY, "policy's sigalgs: %s", why);
+    const char *asked = m->req->sigalgs && *m->req->sigalgs ? m->req->sigalgs : NULL;
+    if (!asked) {
+        strcpy(m->out->sigalgs, pol);
+        return SSA_OK;
+    }
+    /* The application's names without a floor, so that those below it are
+     * clamped (and audited) like any other policy refuses. */
+    ssa_status st = ssa_sigalgs_translate(asked, SSA_SIG_HASH_SHA1, true, app, sizeof app, why,
+                                          sizeof why);
+    if (st != SSA_OK)
+        return refuse(m, st, "sigalgs: %s", why);
+    intersect_sigalgs(m, app, pol);
     if (*m->out->sigalgs)
         return SSA_OK;
     return refuse(m, SSA_ERR_POLICY,
-                  "no signature algorithm allowed by both the application (\"%s\") and policy (\"%s\")",
-                  app, pol);
+                  "no signature algorithm allowed by both the application (\"%s\") and policy "
+                  "(\"%s\", hashes from %s up)", asked, pol,
+                  ssa_sig_hash_name(m->p->min_signature_hash > 0 ? m->p->min_signature_hash
+                                                                 : SSA_SIG_HASH_SHA256));
 }
 
 /* ------------------------------------------------------------------------

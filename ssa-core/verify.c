@@ -13,6 +13,7 @@
  */
 #include "engine.h"
 #include "identity.h"
+#include "sig_floor.h"
 
 #include <string.h>
 #include <wolfssl/error-ssl.h>
@@ -200,6 +201,7 @@ int ssa_verify_callback(int preverify, WOLFSSL_X509_STORE_CTX *store)
     int verdict = preverify ? SSA_V_OK : map_store_error(store);
     if (verdict == SSA_V_OK)
         verdict = check_key_size(c, x, depth);
+    verdict = ssa_sig_floor_verdict(c, x, verdict);
     if (verdict == SSA_V_OK && depth == 0)
         verdict = leaf_checks(c, x);
     verdict = ask_hook(c, depth, verdict, x);

@@ -108,9 +108,12 @@ typedef struct ssa_policy {
     char *tls13_ciphersuites;   /* colon-separated IANA names */
     char *tls12_ciphers;        /* OpenSSL cipher-string syntax */
     char *groups;               /* colon-separated, e.g. "X25519:P-256" */
-    char *sigalgs;              /* colon-separated, or NULL for the engine's */
+    char *sigalgs;              /* canonical colon list (ssa_sigalgs_translate),
+                                 * or NULL for every algorithm the core knows */
     int min_rsa_bits;
     int min_ec_bits;
+    int min_signature_hash;     /* SSA_SIG_HASH_*: the weakest hash allowed in
+                                 * certificate and handshake signatures */
     char *trust_store;          /* a PEM bundle or a directory of hashed certs */
     bool app_trust_anchors;     /* apps may replace (never widen) the store */
     bool verify_peer;           /* clients verify servers */
@@ -156,6 +159,41 @@ SSA_API void ssa_policy_unref(ssa_policy *p);
 /* "1.2" -> SSA_TLS1_2; 0 when unknown. And back: "TLSv1.2". */
 SSA_API uint16_t ssa_version_parse(const char *s);
 SSA_API const char *ssa_version_name(uint16_t version);
+
+/* ------------------------------------------------------------------------
+ * Signature algorithms and the signature-hash floor
+ * ---------------------------------------------------------------------- */
+
+/* Hashes by the size of their output, so that "weaker" is "smaller". An
+ * EdDSA signature counts as SHA512 (its hash is built in). A floor of 0
+ * (a policy built by hand) means SHA256: the floor never fails open. */
+enum {
+    SSA_SIG_HASH_MD5 = 128,
+    SSA_SIG_HASH_SHA1 = 160,
+    SSA_SIG_HASH_SHA224 = 224,
+    SSA_SIG_HASH_SHA256 = 256,
+    SSA_SIG_HASH_SHA384 = 384,
+    SSA_SIG_HASH_SHA512 = 512,
+};
+
+/* "sha1", "sha256", "sha384", "sha512" (any case; "SHA-256" too) -> the
+ * SSA_SIG_HASH_* value, 0 when unknown. And back: "sha256". */
+SSA_API int ssa_sig_hash_parse(const char *name);
+SSA_API const char *ssa_sig_hash_name(int hash);
+
+/* Translate a signature-algorithm list in any of OpenSSL's spellings
+ * ("RSA+SHA256", "SHA256+RSA", "RSA-PSS+SHA256", "PSS+SHA384",
+ * "rsa_pss_rsae_sha256", "rsa_pss_pss_sha256", "ecdsa_secp256r1_sha256",
+ * "rsa_pkcs1_sha256", "ed25519", ...) into the core's canonical list
+ * ("ECDSA+SHA256:RSA-PSS+SHA256:ED25519"), in the given order, without
+ * duplicates, and without the algorithms whose hash is below min_hash.
+ * list NULL or "": every algorithm the core knows, strongest first.
+ * Names OpenSSL knows that the TLS engine cannot do (DSA, brainpool,
+ * GOST) are dropped where skip_unsupported, an error otherwise.
+ * SSA_ERR_ARG: a name that is not a signature algorithm, or one the engine
+ * cannot do; SSA_ERR_POLICY: nothing left above the floor. err says which. */
+SSA_API ssa_status ssa_sigalgs_translate(const char *list, int min_hash, bool skip_unsupported,
+                                         char *out, size_t outlen, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------
  * The lattice: an application's requests merged with policy.

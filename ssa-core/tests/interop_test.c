@@ -17,21 +17,30 @@
 
 #include "ssa/core.h"
 
-static void use_policy(void)
+/* The test policy, with more settings for the default section. */
+static void use_policy_with(const char *more)
 {
-    char policy[1024];
-    snprintf(policy, sizeof policy, "default: { trust_store = \"%s\"; audit = \"off\"; };\n",
-             test_pki("ca.crt"));
+    char policy[2048];
+    snprintf(policy, sizeof policy, "default: { trust_store = \"%s\"; audit = \"off\"; %s };\n",
+             test_pki("ca.crt"), more);
     test_use_policy(policy);
 }
 
-/* s_server with the good chain plus extra arguments (NULL-terminated). */
-static pid_t s_server(int port, char *const extra[])
+static void use_policy(void)
 {
-    char portbuf[16];
+    use_policy_with("");
+}
+
+/* s_server with <leaf>.crt, <leaf>.key and the intermediate, plus extra
+ * arguments (NULL-terminated). */
+static pid_t s_server_leaf(int port, const char *leaf, char *const extra[])
+{
+    char portbuf[16], cert[64], key[64];
     snprintf(portbuf, sizeof portbuf, "%d", port);
+    snprintf(cert, sizeof cert, "%s.crt", leaf);
+    snprintf(key, sizeof key, "%s.key", leaf);
     char *argv[32] = {"openssl", "s_server", "-quiet", "-accept", portbuf,
-                      "-cert", (char *)test_pki("good.crt"), "-key", (char *)test_pki("good.key"),
+                      "-cert", (char *)test_pki(cert), "-key", (char *)test_pki(key),
                       "-cert_chain", (char *)test_pki("int.crt")};
     int i = 11;
     for (int j = 0; extra && extra[j]; j++)
@@ -40,6 +49,12 @@ static pid_t s_server(int port, char *const extra[])
     pid_t pid = test_spawn(argv, NULL);
     ck_assert_msg(test_wait_port(port), "openssl s_server did not start");
     return pid;
+}
+
+/* s_server with the good chain. */
+static pid_t s_server(int port, char *const extra[])
+{
+    return s_server_leaf(port, "good", extra);
 }
 
 static ssa_status connect_core_client(int port, ssa_conn **out, ssa_ctx **ctx_out)
@@ -146,6 +161,8 @@ END_TEST
 
 /* The core as a server, s_client as the client. */
 typedef struct served {
+    const char *leaf;       /* <leaf>-chain.pem and <leaf>.key; NULL: good */
+    const char *policy;     /* more settings for the test policy, or NULL */
     int listen_fd;
     bool read_first;        /* read once before answering */
     ssa_status handshake;
@@ -157,7 +174,10 @@ static void *serve_one(void *arg)
 {
     served *sv = arg;
     ssa_ctx *ctx = ssa_ctx_new(SSA_ROLE_SERVER, "test");
-    ssa_ctx_use_certificate_file(ctx, test_pki("good-chain.pem"), test_pki("good.key"));
+    char chain[64], key[64];
+    snprintf(chain, sizeof chain, "%s-chain.pem", sv->leaf ? sv->leaf : "good");
+    snprintf(key, sizeof key, "%s.key", sv->leaf ? sv->leaf : "good");
+    ssa_ctx_use_certificate_file(ctx, test_pki(chain), test_pki(key));
     int fd = accept(sv->listen_fd, NULL, NULL);
     ssa_conn *c = ssa_conn_new(ctx);
     ssa_conn_set_fd(c, fd);
@@ -193,7 +213,7 @@ static int listen_on(int *port)
 /* Run s_client with extra args against a core server; returns its log. */
 static char *s_client_against_core(char *const extra[], served *sv)
 {
-    use_policy();
+    use_policy_with(sv->policy ? sv->policy : "");
     int port;
     sv->listen_fd = listen_on(&port);
     pthread_t t;
@@ -271,6 +291,103 @@ START_TEST(renegotiation_refused)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------
+ * Handshake signatures under the hash floor (issue #10, holes 2 and 8)
+ * ---------------------------------------------------------------------- */
+
+/* A TLS 1.2 server that will sign its key exchange with RSA+SHA-1 only:
+ * the core client does not offer SHA-1 (policy's floor is SHA-256), so
+ * there is no handshake; where the administrator allows SHA-1, there is. */
+START_TEST(client_refuses_sha1_server_signature)
+{
+    use_policy_with(_i ? "min_signature_hash = \"sha1\";" : "");
+    int port = test_free_port();
+    char *args[] = {"-tls1_2", "-sigalgs", "RSA+SHA1", "-cipher",
+                    "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0", NULL};
+    pid_t server = s_server_leaf(port, "rsa2048", args);
+    ssa_conn *c;
+    ssa_ctx *ctx;
+    ssa_status st = connect_core_client(port, &c, &ctx);
+    if (_i)
+        ck_assert_msg(st == SSA_OK, "SHA-1 allowed: %s (%s)", ssa_status_name(st),
+                      ssa_conn_error(c) ? ssa_conn_error(c) : "");
+    else
+        ck_assert_msg(st != SSA_OK, "a server signing with RSA+SHA1 was accepted under the "
+                      "SHA-256 floor (%s)", ssa_conn_version(c) ? "connected" : "?");
+    ssa_conn_free(c);
+    ssa_ctx_unref(ctx);
+    test_stop(server);
+}
+END_TEST
+
+/* The 274-byte list of OpenSSL's long names as policy's sigalgs: it loads,
+ * and connections work (TLS 1.3 and 1.2). */
+START_TEST(long_openssl_sigalgs_policy_connects)
+{
+    use_policy_with("sigalgs = \""
+        "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ecdsa_secp521r1_sha512:ed25519:ed448:"
+        "rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:rsa_pss_rsae_sha256:"
+        "rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:"
+        "rsa_pkcs1_sha512:ECDSA+SHA224:RSA+SHA224\";");
+    int port = test_free_port();
+    char *tls12[] = {"-tls1_2", NULL};
+    pid_t server = s_server(port, _i ? tls12 : NULL);
+    ssa_conn *c;
+    ssa_ctx *ctx;
+    ssa_status st = connect_core_client(port, &c, &ctx);
+    ck_assert_msg(st == SSA_OK, "%s (%s)", ssa_status_name(st),
+                  ssa_conn_error(c) ? ssa_conn_error(c) : "");
+    ssa_conn_free(c);
+    ssa_ctx_unref(ctx);
+    test_stop(server);
+}
+END_TEST
+
+/* A client that offers RSA+SHA1 only: the core server (RSA certificate)
+ * does not sign with SHA-1 for it. With RSA+SHA256 offered it does serve. */
+START_TEST(core_server_never_signs_with_sha1)
+{
+    served sv = {.leaf = "rsa2048"};
+    char *sha1_only[] = {"-tls1_2", "-sigalgs", "RSA+SHA1", "-cipher",
+                         "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0", NULL};
+    char *sha256[] = {"-tls1_2", "-sigalgs", "RSA+SHA256", NULL};
+    char *log = s_client_against_core(_i ? sha256 : sha1_only, &sv);
+    if (_i) {
+        ck_assert_msg(sv.handshake == SSA_OK, "RSA+SHA256: %s; s_client said: %s",
+                      ssa_status_name(sv.handshake), log);
+        ck_assert_msg(strstr(log, "Peer signing digest: SHA256"), "s_client said: %s", log);
+    } else {
+        ck_assert_int_ne(sv.handshake, SSA_OK);
+        ck_assert_ptr_null(strstr(log, "Peer signing digest: SHA1"));
+        ck_assert_ptr_null(strstr(log, "hello from ssa"));
+    }
+    free(log);
+}
+END_TEST
+
+/* The core server signs only with what policy allows, even when the
+ * client offers less: under a SHA-384 floor, a TLS 1.2 client offering
+ * ECDSA+SHA256 only gets no handshake (wolfSSL chose from the client's list
+ * alone: scripts/wolfssl-patches/0003), one also offering ECDSA+SHA384 gets
+ * that. (In TLS 1.3 a P-256 key signs with SHA-256 only.) */
+START_TEST(core_server_signs_within_policy)
+{
+    served sv = {.policy = "min_signature_hash = \"sha384\";"};
+    char *sha256_only[] = {"-tls1_2", "-sigalgs", "ECDSA+SHA256", NULL};
+    char *both[] = {"-tls1_2", "-sigalgs", "ECDSA+SHA256:ECDSA+SHA384", NULL};
+    char *log = s_client_against_core(_i ? both : sha256_only, &sv);
+    if (_i) {
+        ck_assert_msg(sv.handshake == SSA_OK, "%s; s_client said: %s",
+                      ssa_status_name(sv.handshake), log);
+        ck_assert_msg(strstr(log, "Peer signing digest: SHA384"), "s_client said: %s", log);
+    } else {
+        ck_assert_msg(sv.handshake != SSA_OK, "signed below the floor; s_client said: %s", log);
+        ck_assert_ptr_null(strstr(log, "Peer signing digest: SHA256"));
+    }
+    free(log);
+}
+END_TEST
+
 static Suite *interop_suite(void)
 {
     Suite *s = suite_create("interop");
@@ -282,6 +399,10 @@ static Suite *interop_suite(void)
     tcase_add_test(t, openssl_client_against_core_server);
     tcase_add_test(t, old_openssl_client_refused_by_core_server);
     tcase_add_test(t, renegotiation_refused);
+    tcase_add_loop_test(t, client_refuses_sha1_server_signature, 0, 2);
+    tcase_add_loop_test(t, long_openssl_sigalgs_policy_connects, 0, 2);
+    tcase_add_loop_test(t, core_server_never_signs_with_sha1, 0, 2);
+    tcase_add_loop_test(t, core_server_signs_within_policy, 0, 2);
     suite_add_tcase(s, t);
     return s;
 }

@@ -135,6 +135,11 @@ struct merge_case {
 #define POLICY_GROUPS { 3, { X25519, P256, P384 } }
 #define NONE_ { 0, { 0 } }
 
+/* Every algorithm the core knows whose hash is SHA-256 or better: what
+ * the engine offers when neither policy nor the application names any. */
+#define DEFAULT_SIGALGS "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ED25519:ED448:" \
+    "RSA-PSS+SHA256:RSA-PSS+SHA384:RSA-PSS+SHA512:RSA+SHA256:RSA+SHA384:RSA+SHA512"
+
 static const struct merge_case cases[] = {
     /* 0: no preferences: policy's lists, in policy's order; nothing clamped */
     { NULL, REQ(.min_version = 0), false, SSA_OK, NULL, SSA_TLS1_2, SSA_TLS1_3, { NULL },
@@ -272,10 +277,11 @@ static const struct merge_case cases[] = {
     { policy_optional_client_certs, REQ(.client_auth = AUTH(SSA_CLIENT_AUTH_NONE)), true, SSA_OK,
       NULL, SSA_TLS1_2, SSA_TLS1_3, { "client_auth none raised to optional by policy" },
       UNCHECKED, UNCHECKED, UNCHECKED },
-    /* 34: sigalgs: the app's list when policy has none */
+    /* 34: sigalgs: the app's list within every algorithm the core knows
+     *     when policy has none, in canonical names */
     { NULL, REQ(.sigalgs = "ECDSA+SHA256:ed25519"), false, SSA_OK, NULL, SSA_TLS1_2,
       SSA_TLS1_3, { NULL }, UNCHECKED, UNCHECKED, UNCHECKED },
-    /* 35: sigalgs: intersection, case-insensitive, app's spelling and order */
+    /* 35: sigalgs: intersection, case-insensitive, app's order, canonical names */
     { policy_sigalgs, REQ(.sigalgs = "rsa-pss+sha256:RSA+SHA1:ecdsa+sha256"), false, SSA_OK,
       NULL, SSA_TLS1_2, SSA_TLS1_3,
       { "sigalgs: 1 of 3 requested algorithms not allowed by policy (RSA+SHA1)" }, UNCHECKED,
@@ -283,7 +289,7 @@ static const struct merge_case cases[] = {
     /* 36: sigalgs: nothing in common */
     { policy_sigalgs, REQ(.sigalgs = "RSA+SHA1"), false, SSA_ERR_POLICY,
       "no signature algorithm allowed by both the application (\"RSA+SHA1\") and policy "
-      "(\"ECDSA+SHA256:RSA-PSS+SHA256\")", 0, 0, { NULL }, UNCHECKED, UNCHECKED, UNCHECKED },
+      "(\"ECDSA+SHA256:RSA-PSS+SHA256\", hashes from sha256 up)", 0, 0, { NULL }, UNCHECKED, UNCHECKED, UNCHECKED },
     /* 37: several weaker requests: one clamp line each, in merge order */
     { NULL, REQ(.min_version = SSA_TLS1_1, .verify_peer = OFF, .early_data = ON), false, SSA_OK,
       NULL, SSA_TLS1_2, SSA_TLS1_3,
@@ -314,7 +320,7 @@ static void check_case_specifics(int i, const ssa_settings *s)
         ck_assert_int_eq(s->client_auth, SSA_CLIENT_AUTH_NONE);
         ck_assert_int_eq(s->session_lifetime, 7200);
         ck_assert(s->session_cache && s->session_tickets && !s->early_data);
-        ck_assert_str_eq(s->sigalgs, "");
+        ck_assert_str_eq(s->sigalgs, DEFAULT_SIGALGS);
         break;
     case 19:
     case 20:
@@ -364,10 +370,10 @@ static void check_case_specifics(int i, const ssa_settings *s)
         ck_assert_int_eq(s->client_auth, SSA_CLIENT_AUTH_OPTIONAL);
         break;
     case 34:
-        ck_assert_str_eq(s->sigalgs, "ECDSA+SHA256:ed25519");
+        ck_assert_str_eq(s->sigalgs, "ECDSA+SHA256:ED25519");
         break;
     case 35:
-        ck_assert_str_eq(s->sigalgs, "rsa-pss+sha256:ecdsa+sha256");
+        ck_assert_str_eq(s->sigalgs, "RSA-PSS+SHA256:ECDSA+SHA256");
         break;
     case 39:
         ck_assert_str_eq(s->sigalgs, "ECDSA+SHA256");
@@ -493,6 +499,94 @@ START_TEST(test_every_clamp_at_once)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------
+ * Signature algorithms under the hash floor (issue #10, holes 2 and 8)
+ * ---------------------------------------------------------------------- */
+
+static ssa_status merge_sigalgs(int floor, const char *policy_list, const char *asked,
+                                ssa_settings *s, char *err, size_t errlen)
+{
+    ssa_policy *p = ssa_policy_new_defaults();
+    if (floor)
+        p->min_signature_hash = floor;
+    if (policy_list)
+        ck_assert(ssa_policy_set_string(&p->sigalgs, policy_list));
+    ssa_request req = SSA_REQUEST_INIT;
+    req.sigalgs = asked;
+    ssa_status st = ssa_policy_merge(p, &req, false, s, err, errlen);
+    ssa_policy_unref(p);
+    return st;
+}
+
+/* No list anywhere: the engine still gets one, and none of it is below
+ * the floor (the engine's own default offers SHA-1). */
+START_TEST(test_sigalgs_default_respects_floor)
+{
+    ssa_settings s;
+    char err[512];
+    ck_assert_int_eq(merge_sigalgs(0, NULL, NULL, &s, err, sizeof err), SSA_OK);
+    ck_assert_str_eq(s.sigalgs, DEFAULT_SIGALGS);
+    ck_assert_int_eq(merge_sigalgs(SSA_SIG_HASH_SHA1, NULL, NULL, &s, err, sizeof err), SSA_OK);
+    ck_assert_str_eq(s.sigalgs, DEFAULT_SIGALGS ":ECDSA+SHA224:RSA+SHA224:ECDSA+SHA1:RSA+SHA1");
+    ck_assert_int_eq(merge_sigalgs(SSA_SIG_HASH_SHA384, NULL, NULL, &s, err, sizeof err), SSA_OK);
+    ck_assert_str_eq(s.sigalgs, "ECDSA+SHA384:ECDSA+SHA512:ED25519:ED448:RSA-PSS+SHA384:"
+                                "RSA-PSS+SHA512:RSA+SHA384:RSA+SHA512");
+}
+END_TEST
+
+/* An application asking for SHA-1 only gets nothing, and says so. */
+START_TEST(test_sigalgs_app_below_floor_refused)
+{
+    ssa_settings s;
+    char err[512];
+    ck_assert_int_eq(merge_sigalgs(0, NULL, "RSA+SHA1:ecdsa_sha1", &s, err, sizeof err),
+                     SSA_ERR_POLICY);
+    ck_assert_str_eq(err, "no signature algorithm allowed by both the application "
+                          "(\"RSA+SHA1:ecdsa_sha1\") and policy (\"" DEFAULT_SIGALGS "\", "
+                          "hashes from sha256 up)");
+    /* With SHA-1 allowed, the same request is honoured. */
+    ck_assert_int_eq(merge_sigalgs(SSA_SIG_HASH_SHA1, NULL, "RSA+SHA1:ecdsa_sha1", &s, err,
+                                   sizeof err), SSA_OK);
+    ck_assert_str_eq(s.sigalgs, "RSA+SHA1:ECDSA+SHA1");
+    ck_assert_uint_eq(s.n_clamps, 0);
+}
+END_TEST
+
+/* A 274-byte list in OpenSSL's long names (one OpenSSL accepts) is merged,
+ * not refused for its length; what the floor removes is clamped. */
+START_TEST(test_sigalgs_long_openssl_list)
+{
+    static const char asked[] =
+        "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ecdsa_secp521r1_sha512:ed25519:ed448:"
+        "rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:rsa_pss_rsae_sha256:"
+        "rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:"
+        "rsa_pkcs1_sha512:ECDSA+SHA224:RSA+SHA224";
+    ck_assert_uint_eq(strlen(asked), 274);
+    ssa_settings s;
+    char err[512];
+    ck_assert_int_eq(merge_sigalgs(0, NULL, asked, &s, err, sizeof err), SSA_OK);
+    ck_assert_str_eq(s.sigalgs, DEFAULT_SIGALGS);
+    ck_assert_uint_eq(s.n_clamps, 1);
+    ck_assert_str_eq(s.clamps[0], "sigalgs: 2 of 13 requested algorithms not allowed by policy "
+                                  "(ECDSA+SHA224, RSA+SHA224)");
+}
+END_TEST
+
+/* Names that are no algorithm are the application's error; names OpenSSL
+ * knows and the engine lacks are left out, as long as something remains. */
+START_TEST(test_sigalgs_app_names)
+{
+    ssa_settings s;
+    char err[512];
+    ck_assert_int_eq(merge_sigalgs(0, NULL, "RSA+SHA256:NOPE", &s, err, sizeof err), SSA_ERR_ARG);
+    ck_assert_msg(strstr(err, "unknown signature algorithm \"NOPE\""), "%s", err);
+    ck_assert_int_eq(merge_sigalgs(0, NULL, "DSA+SHA256:ecdsa_brainpoolP256r1_sha256:"
+                                   "rsa_pss_rsae_sha256", &s, err, sizeof err), SSA_OK);
+    ck_assert_str_eq(s.sigalgs, "RSA-PSS+SHA256");
+    ck_assert_int_eq(merge_sigalgs(0, NULL, "DSA+SHA256", &s, err, sizeof err), SSA_ERR_POLICY);
+}
+END_TEST
+
 static Suite *policy_merge_suite(void)
 {
     Suite *s = suite_create("policy_merge");
@@ -501,6 +595,12 @@ static Suite *policy_merge_suite(void)
     tcase_add_test(tc, test_null_request_is_no_preference);
     tcase_add_test(tc, test_no_policy_is_an_argument_error);
     tcase_add_test(tc, test_every_clamp_at_once);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("signature algorithms");
+    tcase_add_test(tc, test_sigalgs_default_respects_floor);
+    tcase_add_test(tc, test_sigalgs_app_below_floor_refused);
+    tcase_add_test(tc, test_sigalgs_long_openssl_list);
+    tcase_add_test(tc, test_sigalgs_app_names);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -919,6 +919,98 @@ START_TEST(test_current_unreadable_admin_file_fails_closed)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------
+ * Signature algorithms and the signature-hash floor (issue #10, holes 2 and 8)
+ * ---------------------------------------------------------------------- */
+
+/* OpenSSL's own default list in its long names, plus two of its legacy
+ * spellings: 274 bytes that `openssl s_client -sigalgs` accepts. */
+#define OPENSSL_LONG_SIGALGS \
+    "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ecdsa_secp521r1_sha512:ed25519:ed448:" \
+    "rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:rsa_pss_rsae_sha256:" \
+    "rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:" \
+    "rsa_pkcs1_sha512:ECDSA+SHA224:RSA+SHA224"
+
+START_TEST(test_signature_hash_floor_default_and_set)
+{
+    ssa_policy *p = ssa_policy_new_defaults();
+    ck_assert_int_eq(p->min_signature_hash, SSA_SIG_HASH_SHA256);
+    ssa_policy_unref(p);
+    p = load_text("default = {\n  min_signature_hash = \"sha1\";\n};\n", NULL);
+    ck_assert_int_eq(p->min_signature_hash, SSA_SIG_HASH_SHA1);
+    ssa_policy_unref(p);
+    p = load_text("default = {\n  min_signature_hash = \"SHA384\";\n};\n", NULL);
+    ck_assert_int_eq(p->min_signature_hash, SSA_SIG_HASH_SHA384);
+    ssa_policy_unref(p);
+}
+END_TEST
+
+/* OpenSSL's spellings are stored in the engine's, so a list of long names
+ * is short once loaded; duplicates (rsae and pss variants) fold into one. */
+START_TEST(test_sigalgs_openssl_names_translated)
+{
+    ck_assert_uint_eq(strlen(OPENSSL_LONG_SIGALGS), 274);
+    ssa_policy *p = load_text("default = {\n  sigalgs = \"rsa_pss_rsae_sha256:RSA+SHA256:"
+                              "ed25519:SHA384+ECDSA:PSS+SHA512:rsa_pss_pss_sha256\";\n};\n", NULL);
+    ck_assert_str_eq(p->sigalgs, "RSA-PSS+SHA256:RSA+SHA256:ED25519:ECDSA+SHA384:RSA-PSS+SHA512");
+    ssa_policy_unref(p);
+    p = load_text("default = {\n  sigalgs = \"" OPENSSL_LONG_SIGALGS "\";\n};\n", NULL);
+    ck_assert_str_eq(p->sigalgs, "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ED25519:ED448:"
+                                 "RSA-PSS+SHA256:RSA-PSS+SHA384:RSA-PSS+SHA512:RSA+SHA256:"
+                                 "RSA+SHA384:RSA+SHA512:ECDSA+SHA224:RSA+SHA224");
+    ssa_policy_unref(p);
+    /* SHA-1 where the administrator says so. */
+    p = load_text("default = {\n  sigalgs = \"RSA+SHA1:ecdsa_sha1\";\n"
+                  "  min_signature_hash = \"sha1\";\n};\n", NULL);
+    ck_assert_str_eq(p->sigalgs, "RSA+SHA1:ECDSA+SHA1");
+    ssa_policy_unref(p);
+}
+END_TEST
+
+static const struct error_case sigalg_error_cases[] = {
+    /* a name that is no signature algorithm, among good ones */
+    { "default = {\n  min_protocol = \"1.2\";\n  sigalgs = \"RSA+SHA256:FOO+BAR\";\n};\n", 3,
+      "sigalgs: unknown signature algorithm \"FOO+BAR\"", NULL },
+    { "default = {\n  sigalgs = \"RSA-PSS+SHA1\";\n};\n", 2,
+      "sigalgs: unknown signature algorithm \"RSA-PSS+SHA1\"", NULL },
+    /* an algorithm OpenSSL knows and the engine cannot do */
+    { "default = {\n  sigalgs = \"RSA+SHA256:DSA+SHA256\";\n};\n", 2,
+      "sigalgs: signature algorithm \"DSA+SHA256\" is not supported by the TLS engine", NULL },
+    /* an empty entry */
+    { "default = {\n  sigalgs = \"RSA+SHA256::ED25519\";\n};\n", 2,
+      "sigalgs: empty entry in the signature algorithm list", NULL },
+    /* SHA-1 only, under the default floor */
+    { "default = {\n  sigalgs = \"RSA+SHA1:ecdsa_sha1\";\n};\n", 2,
+      "sigalgs: every signature algorithm in \"RSA+SHA1:ECDSA+SHA1\" uses a hash below the "
+      "floor sha256 (min_signature_hash)", NULL },
+    /* a profile raising the floor above the default section's list */
+    { "default = {\n  sigalgs = \"RSA+SHA256\";\n};\nprofiles = (\n  { application = \"/usr/bin/x\";\n"
+      "    min_signature_hash = \"sha384\"; }\n);\n", 6,
+      "sigalgs: every signature algorithm in \"RSA+SHA256\" uses a hash below the floor sha384 "
+      "(min_signature_hash)", NULL },
+    /* MD5 is never a floor */
+    { "default = {\n  min_signature_hash = \"md5\";\n};\n", 2,
+      "min_signature_hash \"md5\" is not one of sha1, sha256, sha384, sha512", NULL },
+    { "default = {\n  min_signature_hash = 256;\n};\n", 2,
+      "min_signature_hash must be a string", NULL },
+};
+
+START_TEST(test_sigalg_error_cases)
+{
+    const struct error_case *c = &sigalg_error_cases[_i];
+    const char *path = test_write_temp(".conf", c->text);
+    char expected[1024], err[1024];
+    snprintf(expected, sizeof expected, "%s:%d: %s", path, c->line, c->reason);
+    ssa_policy *p = NULL;
+    ssa_status st = ssa_policy_load_file(path, "/usr/bin/curl", &p, err, sizeof err);
+    ck_assert_msg(st == SSA_ERR_POLICY, "case %d: status %s, err \"%s\"", _i,
+                  ssa_status_name(st), err);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(strncmp(err, expected, strlen(expected)) == 0,
+                  "case %d: \"%s\" does not start with \"%s\"", _i, err, expected);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
     Suite *s = suite_create("policy");
@@ -946,6 +1038,13 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_directory_is_not_a_file);
     tcase_add_test(tc, test_short_error_buffer);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("signature algorithms");
+    tcase_add_test(tc, test_signature_hash_floor_default_and_set);
+    tcase_add_test(tc, test_sigalgs_openssl_names_translated);
+    tcase_add_loop_test(tc, test_sigalg_error_cases, 0,
+                        (int)(sizeof sigalg_error_cases / sizeof sigalg_error_cases[0]));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("current");

@@ -30,6 +30,12 @@
 #   rsa2048       SAN localhost, RSA 2048-bit key
 #   client        CN "SSA Test Client", EKU clientAuth
 #   client-other  CN "SSA Test Other Client", EKU clientAuth, signed by other-ca
+#   sha1          SAN localhost, signed by the intermediate with SHA-1
+#   sha1-int      an intermediate "SSA Test SHA-1 Intermediate" signed by the root
+#                 with SHA-1 (its own signatures use SHA-256)
+#   via-sha1-int  SAN localhost, signed (SHA-256) by sha1-int
+#   md5-self.crt  self-signed RSA, md5WithRSAEncryption (ECDSA has no MD5), for
+#                 reading a signature's hash
 #
 # Server leaves carry EKU serverAuth (badeku excepted) and are valid for one
 # year from now unless noted. The roots and the intermediate are valid
@@ -261,6 +267,14 @@ leaf rsa1024 "/O=SSA Test/CN=localhost" localhost_rsa int rsa1024
 leaf rsa2048 "/O=SSA Test/CN=localhost" localhost_rsa int rsa2048
 leaf client "/O=SSA Test/CN=SSA Test Client" client int
 leaf client-other "/O=SSA Other/CN=SSA Test Other Client" client other-ca
+
+# Weak signature hashes (min_signature_hash).
+leaf sha1 "/O=SSA Test/CN=localhost" localhost int ec -md sha1
+newreq sha1-int "/O=SSA Test/CN=SSA Test SHA-1 Intermediate"
+sign sha1-int ca intermediate -startdate "$ca_start" -enddate "$ca_end" -md sha1
+leaf via-sha1-int "/O=SSA Test/CN=localhost" localhost sha1-int
+run openssl req -x509 -newkey rsa:2048 -nodes -keyout md5-self.key -out md5-self.crt \
+  -subj "/CN=SSA Test MD5" -days 30 -md5
 
 # Trust stores: a file and a hashed directory.
 cp ca.crt roots.pem
