@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build and run every test twice: an optimised build (build/) and an
-# AddressSanitizer + UBSan build (build-asan/). Both share the wolfSSL and
-# libconfig caches in build/wolfssl and build/libconfig. A build failure
+# AddressSanitizer + UBSan build (build-asan/); build the Release
+# configuration (build-release/) in between, without running its tests. All
+# three share the wolfSSL and libconfig caches in build/wolfssl and
+# build/libconfig. A build failure
 # stops at once; failing tests do not stop the sanitizer pass, but the script
 # exits non-zero if any test failed.
 #
@@ -24,6 +26,14 @@ step "build build/"
 cmake --build build -j "$jobs"
 step "test build/"
 ctest --test-dir build --output-on-failure || failed+=("build/")
+
+# What packagers and most users type: -O3 and NDEBUG must build too (gcc
+# warns differently there, and -Werror makes every warning a failure).
+step "configure build-release/ (Release)"
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release \
+  -DSSA_WOLFSSL_DIR="$repo/build/wolfssl" -DSSA_LIBCONFIG_DIR="$repo/build/libconfig"
+step "build build-release/"
+cmake --build build-release -j "$jobs"
 
 step "configure build-asan/ (AddressSanitizer, UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSSA_SANITIZE=ON \
