@@ -30,6 +30,22 @@
 #   rsa2048       SAN localhost, RSA 2048-bit key
 #   client        CN "SSA Test Client", EKU clientAuth
 #   client-other  CN "SSA Test Other Client", EKU clientAuth, signed by other-ca
+#   certsign      SAN localhost, keyUsage keyCertSign only (no TLS use)
+#   client-certsign  CN "SSA Test Client", EKU clientAuth, keyUsage keyCertSign only
+#   critext       SAN localhost, plus an unknown extension marked critical
+#
+# Chains that break a rule above the leaf (chain files as noted):
+#
+#   weak-ca.crt/.key          root "SSA Weak Root", RSA 1024-bit key
+#   weakroot      SAN localhost (EC), signed by weak-ca; chain file = the leaf
+#   nocertsign-int.crt/.key   CA:true, but keyUsage without keyCertSign, under ca
+#   badcaku       SAN localhost, signed by nocertsign-int
+#   plen0-ca.crt/.key         root "SSA PathLen0 Root", CA:true, pathlen:0
+#   plen0-int1, plen0-int2    CAs without pathlen: plen0-ca -> int1 -> int2
+#   plen0-direct  SAN localhost, signed by plen0-ca (allowed); chain = the leaf
+#   plen0-one     SAN localhost, signed by plen0-int1; chain = leaf, int1
+#   plen0-two     SAN localhost, signed by plen0-int2; chain = leaf, int2, int1
+#   int-and-root.pem          int.crt then ca.crt: an intermediate plus its root
 #
 # Server leaves carry EKU serverAuth (badeku excepted) and are valid for one
 # year from now unless noted. The roots and the intermediate are valid
@@ -181,6 +197,48 @@ keyUsage               = critical, digitalSignature
 extendedKeyUsage       = clientAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
+
+[ root_pathlen0 ]
+basicConstraints       = critical, CA:true, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ ca_no_pathlen ]
+basicConstraints       = critical, CA:true
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ ca_without_certsign ]
+basicConstraints       = critical, CA:true
+keyUsage               = critical, digitalSignature, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ certsign_only ]
+basicConstraints       = critical, CA:false
+keyUsage               = critical, keyCertSign
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+subjectAltName         = DNS:localhost
+
+[ client_certsign_only ]
+basicConstraints       = critical, CA:false
+keyUsage               = critical, keyCertSign
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+
+[ unknown_critical ]
+basicConstraints       = critical, CA:false
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+subjectAltName         = DNS:localhost
+1.3.6.1.4.1.55555.1.1  = critical, ASN1:UTF8String:SSA test extension nobody knows
 EOF
 
 # newreq NAME SUBJECT [KEYALG]: NAME.key (fresh key) and NAME.csr.
@@ -261,6 +319,31 @@ leaf rsa1024 "/O=SSA Test/CN=localhost" localhost_rsa int rsa1024
 leaf rsa2048 "/O=SSA Test/CN=localhost" localhost_rsa int rsa2048
 leaf client "/O=SSA Test/CN=SSA Test Client" client int
 leaf client-other "/O=SSA Other/CN=SSA Test Other Client" client other-ca
+leaf certsign "/O=SSA Test/CN=localhost" certsign_only int
+leaf client-certsign "/O=SSA Test/CN=SSA Test Client" client_certsign_only int
+leaf critext "/O=SSA Test/CN=localhost" unknown_critical int
+
+# Chains that break a rule above the leaf. The weak root's leaf and the
+# pathlen:0 root's direct leaf are served alone: the root is the anchor.
+newreq weak-ca "/O=SSA Weak/CN=SSA Weak Root" rsa1024
+sign weak-ca self root -startdate "$ca_start" -enddate "$ca_end"
+leaf weakroot "/O=SSA Weak/CN=localhost" localhost weak-ca
+chain weakroot
+newreq nocertsign-int "/O=SSA Test/CN=SSA Test CA Without keyCertSign"
+sign nocertsign-int ca ca_without_certsign -startdate "$ca_start" -enddate "$ca_end"
+leaf badcaku "/O=SSA Test/CN=localhost" localhost nocertsign-int
+newreq plen0-ca "/O=SSA PathLen/CN=SSA PathLen0 Root"
+sign plen0-ca self root_pathlen0 -startdate "$ca_start" -enddate "$ca_end"
+newreq plen0-int1 "/O=SSA PathLen/CN=SSA PathLen Intermediate 1"
+sign plen0-int1 plen0-ca ca_no_pathlen -startdate "$ca_start" -enddate "$ca_end"
+newreq plen0-int2 "/O=SSA PathLen/CN=SSA PathLen Intermediate 2"
+sign plen0-int2 plen0-int1 ca_no_pathlen -startdate "$ca_start" -enddate "$ca_end"
+leaf plen0-direct "/O=SSA PathLen/CN=localhost" localhost plen0-ca
+chain plen0-direct
+leaf plen0-one "/O=SSA PathLen/CN=localhost" localhost plen0-int1
+leaf plen0-two "/O=SSA PathLen/CN=localhost" localhost plen0-int2
+cat plen0-two.crt plen0-int2.crt plen0-int1.crt >plen0-two-chain.pem
+cat int.crt ca.crt >int-and-root.pem
 
 # Trust stores: a file and a hashed directory.
 cp ca.crt roots.pem
