@@ -224,6 +224,10 @@ START_TEST(chain_fixtures_as_openssl_sees_them)
     expect_openssl("weak-ca.crt", NULL, "-auth_level", "2", "weakroot",
                    "error 67 at 1 depth lookup: CA certificate key too weak");
     expect_openssl("weak-ca.crt", NULL, NULL, NULL, "weakroot", NULL);
+    expect_openssl("weak-ca.crt", NULL, "-auth_level", "2", "samename",
+                   "error 67 at 1 depth lookup: CA certificate key too weak");
+    expect_openssl("weak-ca.crt", NULL, "-auth_level", "2", "samename-akid",
+                   "error 67 at 1 depth lookup: CA certificate key too weak");
     expect_openssl("ca.crt", "int.crt", "-purpose", "sslserver", "certsign",
                    "error 26 at 0 depth lookup: unsuitable certificate purpose");
     expect_openssl("ca.crt", "int.crt", "-purpose", "sslclient", "client-certsign",
@@ -243,6 +247,8 @@ START_TEST(chain_fixtures_as_openssl_sees_them)
     expect_openssl("int-and-root.pem", NULL, NULL, NULL, "good", NULL);
     /* The chain files hold what chain_checks_test.c serves. */
     ck_assert_int_eq(count_certs(test_pki("weakroot-chain.pem")), 1);
+    ck_assert_int_eq(count_certs(test_pki("samename-chain.pem")), 1);
+    ck_assert_int_eq(count_certs(test_pki("samename-akid-chain.pem")), 1);
     ck_assert_int_eq(count_certs(test_pki("plen0-direct-chain.pem")), 1);
     ck_assert_int_eq(count_certs(test_pki("plen0-one-chain.pem")), 2);
     ck_assert_int_eq(count_certs(test_pki("plen0-two-chain.pem")), 3);

@@ -38,6 +38,10 @@
 #
 #   weak-ca.crt/.key          root "SSA Weak Root", RSA 1024-bit key
 #   weakroot      SAN localhost (EC), signed by weak-ca; chain file = the leaf
+#   samename      as weakroot, but named like its issuer and without an
+#                 authority key id, so that it looks self-issued
+#   samename-akid as samename, with an authority key id (wolfSSL's lookup
+#                 still takes it for self-signed, by its names)
 #   nocertsign-int.crt/.key   CA:true, but keyUsage without keyCertSign, under ca
 #   badcaku       SAN localhost, signed by nocertsign-int
 #   plen0-ca.crt/.key         root "SSA PathLen0 Root", CA:true, pathlen:0
@@ -231,6 +235,14 @@ extendedKeyUsage       = clientAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
 
+[ localhost_no_akid ]
+basicConstraints       = critical, CA:false
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = none
+subjectAltName         = DNS:localhost
+
 [ unknown_critical ]
 basicConstraints       = critical, CA:false
 keyUsage               = critical, digitalSignature
@@ -329,6 +341,10 @@ newreq weak-ca "/O=SSA Weak/CN=SSA Weak Root" rsa1024
 sign weak-ca self root -startdate "$ca_start" -enddate "$ca_end"
 leaf weakroot "/O=SSA Weak/CN=localhost" localhost weak-ca
 chain weakroot
+leaf samename "/O=SSA Weak/CN=SSA Weak Root" localhost_no_akid weak-ca
+chain samename
+leaf samename-akid "/O=SSA Weak/CN=SSA Weak Root" localhost weak-ca
+chain samename-akid
 newreq nocertsign-int "/O=SSA Test/CN=SSA Test CA Without keyCertSign"
 sign nocertsign-int ca ca_without_certsign -startdate "$ca_start" -enddate "$ca_end"
 leaf badcaku "/O=SSA Test/CN=localhost" localhost nocertsign-int
