@@ -96,7 +96,8 @@ int ssa_verify_map_wolf_error(int wolf_error)
     case KEYUSE_SIGNATURE_E:
     case KEYUSE_ENCIPHER_E:
         return SSA_V_ERR_INVALID_PURPOSE;
-
+    case ASN_CRIT_EXT_E:
+        return SSA_V_ERR_UNHANDLED_CRITICAL_EXTENSION;
     case RSA_KEY_SIZE_E:
     case ECC_KEY_SIZE_E:
         return SSA_V_ERR_EE_KEY_TOO_SMALL;
@@ -188,4 +189,13 @@ int ssa_verify_callback(int preverify, WOLFSSL_X509_STORE_CTX *store)
     if (verdict != SSA_V_OK && c->verify_result == SSA_V_OK)
         c->verify_result = verdict;
     return (verdict == SSA_V_OK || !c->verify_enforced) ? 1 : 0;
+}
+
+/* Some certificate failures end the handshake before wolfSSL calls us at
+ * all: it parses the peer's leaf first and gives up on a critical extension
+ * it does not know. The verify result must not read "ok" then. */
+void ssa_verify_note_engine_error(ssa_conn *c, int wolf_error)
+{
+    if (wolf_error == ASN_CRIT_EXT_E && c->verify_result == SSA_V_OK)
+        c->verify_result = SSA_V_ERR_UNHANDLED_CRITICAL_EXTENSION;
 }
