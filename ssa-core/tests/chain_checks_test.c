@@ -233,6 +233,10 @@ static const server_case server_cases[] = {
     /* ...but an intermediate trusted together with its root is. */
     {"good.crt", "good.key", "int-and-root.pem", FROM_POLICY_STORE, SSA_V_OK},
     {"good-chain.pem", "good.key", "int-and-root.pem", FROM_CTX, SSA_V_OK},
+    /* Above the intermediate, a look-alike of the root (same name and key
+     * identifier, another key) did not sign it: no path. */
+    {"good.crt", "good.key", "int-and-fake.pem", FROM_POLICY_STORE,
+     SSA_V_ERR_CERT_SIGNATURE_FAILURE},
 };
 
 START_TEST(client_verifies_server)

@@ -245,6 +245,8 @@ START_TEST(chain_fixtures_as_openssl_sees_them)
     expect_openssl("int.crt", NULL, NULL, NULL, "good",
                    "error 2 at 1 depth lookup: unable to get issuer certificate");
     expect_openssl("int-and-root.pem", NULL, NULL, NULL, "good", NULL);
+    expect_openssl("int-and-fake.pem", NULL, NULL, NULL, "good",
+                   "error 7 at 1 depth lookup: certificate signature failure");
     /* The chain files hold what chain_checks_test.c serves. */
     ck_assert_int_eq(count_certs(test_pki("weakroot-chain.pem")), 1);
     ck_assert_int_eq(count_certs(test_pki("samename-chain.pem")), 1);
@@ -254,6 +256,7 @@ START_TEST(chain_fixtures_as_openssl_sees_them)
     ck_assert_int_eq(count_certs(test_pki("plen0-two-chain.pem")), 3);
     ck_assert_int_eq(count_certs(test_pki("badcaku-chain.pem")), 2);
     ck_assert_int_eq(count_certs(test_pki("int-and-root.pem")), 2);
+    ck_assert_int_eq(count_certs(test_pki("int-and-fake.pem")), 2);
 }
 END_TEST
 

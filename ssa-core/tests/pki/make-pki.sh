@@ -50,6 +50,8 @@
 #   plen0-one     SAN localhost, signed by plen0-int1; chain = leaf, int1
 #   plen0-two     SAN localhost, signed by plen0-int2; chain = leaf, int2, int1
 #   int-and-root.pem          int.crt then ca.crt: an intermediate plus its root
+#   fake-ca.crt/.key          a root with ca.crt's name and key identifier, but
+#                             another key; int-and-fake.pem: int.crt, fake-ca.crt
 #
 # Server leaves carry EKU serverAuth (badeku excepted) and are valid for one
 # year from now unless noted. The roots and the intermediate are valid
@@ -360,6 +362,16 @@ leaf plen0-one "/O=SSA PathLen/CN=localhost" localhost plen0-int1
 leaf plen0-two "/O=SSA PathLen/CN=localhost" localhost plen0-int2
 cat plen0-two.crt plen0-int2.crt plen0-int1.crt >plen0-two-chain.pem
 cat int.crt ca.crt >int-and-root.pem
+# A look-alike of the root: same name, same subject key identifier, its own key.
+ca_skid=$(openssl x509 -in ca.crt -noout -ext subjectKeyIdentifier | tail -n 1 | tr -d ' ')
+[ -n "$ca_skid" ] || fail "ca.crt has no subject key identifier"
+printf '\n[ root_lookalike ]\n%s\n%s\n%s\n' \
+  "basicConstraints       = critical, CA:true" \
+  "keyUsage               = critical, keyCertSign, cRLSign" \
+  "subjectKeyIdentifier   = $ca_skid" >>ext.cnf
+newreq fake-ca "/O=SSA Test/CN=SSA Test Root"
+sign fake-ca self root_lookalike -startdate "$ca_start" -enddate "$ca_end"
+cat int.crt fake-ca.crt >int-and-fake.pem
 
 # Trust stores: a file and a hashed directory.
 cp ca.crt roots.pem
