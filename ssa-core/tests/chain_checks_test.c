@@ -201,6 +201,9 @@ static const server_case server_cases[] = {
     {"good-chain.pem", "good.key", "ca.crt", FROM_POLICY_STORE, SSA_V_OK},
     {"good-chain.pem", "good.key", "ca.crt", FROM_CTX, SSA_V_OK},
     {"good-chain.pem", "good.key", "ca.crt", FROM_CONN, SSA_V_OK},
+    /* A self-signed server certificate the application trusts as such is
+     * a root of its own (a path of one certificate). */
+    {"selfsigned-chain.pem", "selfsigned.key", "selfsigned.crt", FROM_CTX, SSA_V_OK},
     /* Hole 3: an RSA-1024 root under policy's 2048-bit floor, whichever
      * store holds it; the server sends only its (P-256) leaf. */
     {"weakroot-chain.pem", "weakroot.key", "weak-ca.crt", FROM_POLICY_STORE,
