@@ -248,8 +248,9 @@ static int check_ca(const chain *ch, int i, int below, ssa_role ours)
     return SSA_V_OK;
 }
 
-/* OpenSSL's order: every certificate's extensions, then every key. */
-static int check_path(const chain *ch, const ssa_conn *c)
+/* OpenSSL's order: every certificate's extensions, then every key (those
+ * the peer sent met the floor at their own callback already). */
+static int check_path(const chain *ch, const ssa_conn *c, const WOLFSSL_X509_STORE_CTX *store)
 {
     int below = 0;
     for (int i = 1; i < ch->n; i++) {
@@ -259,8 +260,10 @@ static int check_path(const chain *ch, const ssa_conn *c)
         if (!self_issued(ch->cert[i]))
             below++;
     }
-    for (int i = 0; i < ch->n; i++) {
-        int r = ssa_chain_key_floor(c->ctx->policy, ch->cert[i], i == 0);
+    for (int i = 1; i < ch->n; i++) {
+        if (sent_by_peer(store, ch->cert[i]))
+            continue;
+        int r = ssa_chain_key_floor(c->ctx->policy, ch->cert[i], false);
         if (r != SSA_V_OK)
             return r;
     }
@@ -272,7 +275,7 @@ int ssa_chain_check(const ssa_conn *c, WOLFSSL_X509_STORE_CTX *store, WOLFSSL_X5
     chain ch;
     int r = build_path(&ch, store, leaf);
     if (r == SSA_V_OK)
-        r = check_path(&ch, c);
+        r = check_path(&ch, c, store);
     free_path(&ch);
     return r;
 }
