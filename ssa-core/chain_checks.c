@@ -26,6 +26,12 @@
 #include <wolfssl/openssl/evp.h>
 #include <wolfssl/wolfcrypt/asn.h>
 
+/* Without it every anchor would come back as an empty certificate, and
+ * every chain would be refused: rebuild wolfSSL (scripts/build-wolfssl.sh). */
+#ifndef WOLFSSL_SIGNER_DER_CERT
+#error "wolfSSL must be built with WOLFSSL_SIGNER_DER_CERT (scripts/build-wolfssl.sh)"
+#endif
+
 /* wolfSSL_X509_get_extended_key_usage() answers in OpenSSL's XKU_* bits,
  * wolfSSL_X509_get_extension_flags() in its EXFLAG_* bits. */
 enum { XKU_SERVER = 0x1, XKU_CLIENT = 0x2, XKU_ANY = 0x100 };
