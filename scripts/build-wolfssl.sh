@@ -47,7 +47,12 @@ fi
 # The default ticket-key lifetime (1 hour) must exceed the ticket lifetime
 # hint, which is policy's session_lifetime (capped at RFC 8446's 7 days):
 # with the default, any lifetime over an hour made every second ticket fail.
-extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DKEEP_PEER_CERT -DHAVE_EX_DATA -DSESSION_CERTS -DWOLFSSL_TICKET_KEY_LIFETIME=1209600"
+# WOLFSSL_SIGNER_DER_CERT: each CA of a certificate manager keeps its
+# certificate, so that the core can find the trust anchor a chain ended at
+# (wolfSSL_X509_STORE_CTX_get1_issuer) and hold it to policy's floors and
+# constraints like the certificates the peer sent (ssa-core/chain_checks.c);
+# without it the manager keeps only the anchor's key and a few fields.
+extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DKEEP_PEER_CERT -DHAVE_EX_DATA -DSESSION_CERTS -DWOLFSSL_TICKET_KEY_LIFETIME=1209600 -DWOLFSSL_SIGNER_DER_CERT"
 
 # Our own patches on top of Debian's, applied in name order with patch -p1.
 # wolfSSL has no define or option that stops ProcessPeerCerts from adding the

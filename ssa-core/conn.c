@@ -348,6 +348,8 @@ static ssa_status conn_failure(ssa_conn *c, int rc, const char *op)
                                                  : verify_reason_suffix(c));
         return SSA_ERR_VERIFY;
     }
+    if (!c->handshake_done)
+        ssa_verify_note_engine_error(c, err);
     if (c->verify_result != SSA_V_OK && c->verify_enforced && !c->handshake_done) {
         ssa_conn_fail(c, SSA_ERR_VERIFY, "certificate verify failed: %s%s%s",
                       ssa_verify_result_string(c->verify_result), anchor_reason_suffix(c),

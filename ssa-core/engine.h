@@ -136,6 +136,9 @@ void ssa_io_attach(ssa_conn *c);
 /* verify.c */
 int ssa_verify_callback(int preverify, WOLFSSL_X509_STORE_CTX *store);
 int ssa_verify_map_wolf_error(int wolf_error);
+/* A failed handshake's engine error that is a verdict on the peer's
+ * certificate the callback never saw: recorded as the verify result. */
+void ssa_verify_note_engine_error(ssa_conn *c, int wolf_error);
 
 /* trust.c: the system trust store, parsed once per (path, mtime) and shared
  * by every context that uses it. */

@@ -53,6 +53,7 @@ static const struct {
     {SSA_V_ERR_INVALID_PURPOSE, "unsuitable certificate purpose"},
     {SSA_V_ERR_CERT_UNTRUSTED, "certificate not trusted"},
     {SSA_V_ERR_CERT_REJECTED, "certificate rejected"},
+    {SSA_V_ERR_UNHANDLED_CRITICAL_EXTENSION, "unhandled critical extension"},
     {SSA_V_ERR_APPLICATION_VERIFICATION, "application verification failure"},
     {SSA_V_ERR_HOSTNAME_MISMATCH, "hostname mismatch"},
     {SSA_V_ERR_IP_ADDRESS_MISMATCH, "IP address mismatch"},

@@ -6,11 +6,14 @@
  * WOLFSSL_ALWAYS_VERIFY_CB and WOLFSSL_VERIFY_CB_ALL_CERTS), top of the
  * chain first and the leaf last, with its own error for that certificate.
  * We translate that error, add the checks policy asks for (hostname or IP
- * address, extended key usage, key sizes), then let the front end's hook
- * make the verdict stricter. The first failure is kept for
- * ssa_conn_verify_result(); whether it stops the handshake depends on
- * whether verification is enforced for this connection.
+ * address, key and extended key usage, key sizes, signature hashes) and, at
+ * the leaf, the rules over the whole chain up to its root (chain_checks.c:
+ * the anchor is never passed to us), then let the front end's hook make the
+ * verdict stricter. The first failure is kept for ssa_conn_verify_result(); whether
+ * it stops the handshake depends on whether verification is enforced for
+ * this connection.
  */
+#include "chain_checks.h"
 #include "engine.h"
 #include "identity.h"
 #include "sig_floor.h"
@@ -20,9 +23,6 @@
 #include <wolfssl/openssl/evp.h>
 #include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
-
-/* wolfSSL_X509_get_extended_key_usage() answers in OpenSSL's XKU_* bits. */
-enum { XKU_SERVER = 0x1, XKU_CLIENT = 0x2, XKU_ANY = 0x100 };
 
 static bool self_issued(WOLFSSL_X509 *x)
 {
@@ -50,6 +50,8 @@ static int map_store_error(const WOLFSSL_X509_STORE_CTX *store)
     switch (store->error) {
     case ASN_NO_SIGNER_E:
     case ASN_SELF_SIGNED_E:
+        if (ssa_chain_explain_missing_signer(store, store->current_cert) != SSA_V_OK)
+            return SSA_V_ERR_INVALID_CA;
         if (depth == 0 && store->totalCerts <= 1 && self_issued(store->current_cert))
             return SSA_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
         if ((depth > 0 && self_issued(store->current_cert)) || chain_ends_in_root(store))
@@ -93,7 +95,10 @@ int ssa_verify_map_wolf_error(int wolf_error)
         return SSA_V_ERR_CERT_CHAIN_TOO_LONG;
     case EXTKEYUSE_AUTH_E:
     case KEYUSE_SIGNATURE_E:
+    case KEYUSE_ENCIPHER_E:
         return SSA_V_ERR_INVALID_PURPOSE;
+    case ASN_CRIT_EXT_E:
+        return SSA_V_ERR_UNHANDLED_CRITICAL_EXTENSION;
     case RSA_KEY_SIZE_E:
     case ECC_KEY_SIZE_E:
         return SSA_V_ERR_EE_KEY_TOO_SMALL;
@@ -122,35 +127,13 @@ static int check_identity(ssa_conn *c, WOLFSSL_X509 *leaf)
     return ssa_identity_check(leaf, name);
 }
 
-/* A leaf that lists extended key usages must list the one our peer plays. */
-static int check_purpose(ssa_conn *c, WOLFSSL_X509 *leaf)
+/* The leaf's own checks, then the whole chain's, then its identity: the
+ * order in which OpenSSL's verifier reports them. */
+static int leaf_checks(ssa_conn *c, WOLFSSL_X509_STORE_CTX *store, WOLFSSL_X509 *leaf)
 {
-    if (!(wolfSSL_X509_get_extension_flags(leaf) & 0x4 /* EXFLAG_XKUSAGE */))
-        return SSA_V_OK;
-    unsigned xku = wolfSSL_X509_get_extended_key_usage(leaf);
-    unsigned need = c->role == SSA_ROLE_CLIENT ? XKU_SERVER : XKU_CLIENT;
-    return (xku & (need | XKU_ANY)) ? SSA_V_OK : SSA_V_ERR_INVALID_PURPOSE;
-}
-
-static int check_key_size(ssa_conn *c, WOLFSSL_X509 *x, int depth)
-{
-    WOLFSSL_EVP_PKEY *key = wolfSSL_X509_get_pubkey(x);
-    if (!key)
-        return SSA_V_OK;
-    int type = wolfSSL_X509_get_pubkey_type(x);
-    int bits = wolfSSL_EVP_PKEY_bits(key);
-    wolfSSL_EVP_PKEY_free(key);
-    const ssa_policy *p = c->ctx->policy;
-    bool too_small = (type == RSAk && bits < p->min_rsa_bits) ||
-                     (type == ECDSAk && bits < p->min_ec_bits);
-    if (!too_small)
-        return SSA_V_OK;
-    return depth == 0 ? SSA_V_ERR_EE_KEY_TOO_SMALL : SSA_V_ERR_CA_KEY_TOO_SMALL;
-}
-
-static int leaf_checks(ssa_conn *c, WOLFSSL_X509 *leaf)
-{
-    int r = check_purpose(c, leaf);
+    int r = ssa_chain_leaf_purpose(c->role, leaf);
+    if (r == SSA_V_OK)
+        r = ssa_chain_check(c, store, leaf);
     if (r == SSA_V_OK && c->role == SSA_ROLE_CLIENT && c->settings.verify_hostname)
         r = check_identity(c, leaf);
     return r;
@@ -200,12 +183,21 @@ int ssa_verify_callback(int preverify, WOLFSSL_X509_STORE_CTX *store)
         return no_certificate_verdict(c);
     int verdict = preverify ? SSA_V_OK : map_store_error(store);
     if (verdict == SSA_V_OK)
-        verdict = check_key_size(c, x, depth);
+        verdict = ssa_chain_key_floor(c->ctx->policy, x, depth == 0);
     verdict = ssa_sig_floor_verdict(c, x, verdict);
     if (verdict == SSA_V_OK && depth == 0)
-        verdict = leaf_checks(c, x);
+        verdict = leaf_checks(c, store, x);
     verdict = ask_hook(c, depth, verdict, x);
     if (verdict != SSA_V_OK && c->verify_result == SSA_V_OK)
         c->verify_result = verdict;
     return (verdict == SSA_V_OK || !c->verify_enforced) ? 1 : 0;
+}
+
+/* Some certificate failures end the handshake before wolfSSL calls us at
+ * all: it parses the peer's leaf first and gives up on a critical extension
+ * it does not know. The verify result must not read "ok" then. */
+void ssa_verify_note_engine_error(ssa_conn *c, int wolf_error)
+{
+    if (wolf_error == ASN_CRIT_EXT_E && c->verify_result == SSA_V_OK)
+        c->verify_result = SSA_V_ERR_UNHANDLED_CRITICAL_EXTENSION;
 }

@@ -20,6 +20,7 @@
 static const char *const leaves[] = {
     "good",    "wronghost",  "wildcard",  "ipsan",  "cnonly",  "expired", "notyet",
     "selfsigned", "untrusted", "badeku", "rsa1024", "rsa2048", "client",  "client-other",
+    "certsign", "client-certsign", "critext", "badcaku", "plen0-one",
 };
 #define N_LEAVES (sizeof leaves / sizeof leaves[0])
 
@@ -182,6 +183,83 @@ START_TEST(bad_leaves_fail_for_the_expected_reason)
 }
 END_TEST
 
+/* `openssl verify -CAfile anchors [-untrusted chain] [opt arg] leaf.crt`:
+ * OpenSSL's own verdict on the chain fixtures (chain_checks_test.c expects
+ * the same codes from the core). NULL reason: must verify. */
+static void
+expect_openssl(const char *anchors, const char *chain, const char *opt, const char *arg,
+               const char *leaf, const char *reason)
+{
+    char leafname[64];
+    snprintf(leafname, sizeof leafname, "%s.crt", leaf);
+    char *argv[12];
+    int n = 0;
+    argv[n++] = "openssl";
+    argv[n++] = "verify";
+    argv[n++] = "-CAfile";
+    argv[n++] = (char *)test_pki(anchors);
+    if (chain != NULL) {
+        argv[n++] = "-untrusted";
+        argv[n++] = (char *)test_pki(chain);
+    }
+    if (opt != NULL) {
+        argv[n++] = (char *)opt;
+        argv[n++] = (char *)arg;
+    }
+    argv[n++] = (char *)test_pki(leafname);
+    argv[n] = NULL;
+    char *out;
+    int rc = run(argv, &out);
+    if (reason == NULL)
+        ck_assert_msg(rc == 0 && strstr(out, ": OK") != NULL, "openssl rejected %s:\n%s", leaf, out);
+    else
+        ck_assert_msg(rc != 0 && strstr(out, reason) != NULL, "%s: expected \"%s\", got:\n%s", leaf,
+                      reason, out);
+    free(out);
+}
+
+START_TEST(chain_fixtures_as_openssl_sees_them)
+{
+    /* Security level 2 (112 bits) is policy's 2048-bit RSA floor. */
+    expect_openssl("weak-ca.crt", NULL, "-auth_level", "2", "weakroot",
+                   "error 67 at 1 depth lookup: CA certificate key too weak");
+    expect_openssl("weak-ca.crt", NULL, NULL, NULL, "weakroot", NULL);
+    expect_openssl("weak-ca.crt", NULL, "-auth_level", "2", "samename",
+                   "error 67 at 1 depth lookup: CA certificate key too weak");
+    expect_openssl("weak-ca.crt", NULL, "-auth_level", "2", "samename-akid",
+                   "error 67 at 1 depth lookup: CA certificate key too weak");
+    expect_openssl("ca.crt", "int.crt", "-purpose", "sslserver", "certsign",
+                   "error 26 at 0 depth lookup: unsuitable certificate purpose");
+    expect_openssl("ca.crt", "int.crt", "-purpose", "sslclient", "client-certsign",
+                   "error 26 at 0 depth lookup: unsuitable certificate purpose");
+    expect_openssl("ca.crt", "int.crt", NULL, NULL, "critext",
+                   "error 34 at 0 depth lookup: unhandled critical extension");
+    expect_openssl("ca.crt", "badcaku-chain.pem", NULL, NULL, "badcaku",
+                   "error 79 at 1 depth lookup: invalid CA certificate");
+    expect_openssl("plen0-ca.crt", "plen0-two-chain.pem", NULL, NULL, "plen0-two",
+                   "error 25 at 3 depth lookup: path length constraint exceeded");
+    expect_openssl("plen0-ca.crt", "plen0-one-chain.pem", NULL, NULL, "plen0-one",
+                   "error 25 at 2 depth lookup: path length constraint exceeded");
+    expect_openssl("plen0-ca.crt", NULL, NULL, NULL, "plen0-direct", NULL);
+    /* An intermediate as the only anchor: no path to a root. */
+    expect_openssl("int.crt", NULL, NULL, NULL, "good",
+                   "error 2 at 1 depth lookup: unable to get issuer certificate");
+    expect_openssl("int-and-root.pem", NULL, NULL, NULL, "good", NULL);
+    expect_openssl("int-and-fake.pem", NULL, NULL, NULL, "good",
+                   "error 7 at 1 depth lookup: certificate signature failure");
+    /* The chain files hold what chain_checks_test.c serves. */
+    ck_assert_int_eq(count_certs(test_pki("weakroot-chain.pem")), 1);
+    ck_assert_int_eq(count_certs(test_pki("samename-chain.pem")), 1);
+    ck_assert_int_eq(count_certs(test_pki("samename-akid-chain.pem")), 1);
+    ck_assert_int_eq(count_certs(test_pki("plen0-direct-chain.pem")), 1);
+    ck_assert_int_eq(count_certs(test_pki("plen0-one-chain.pem")), 2);
+    ck_assert_int_eq(count_certs(test_pki("plen0-two-chain.pem")), 3);
+    ck_assert_int_eq(count_certs(test_pki("badcaku-chain.pem")), 2);
+    ck_assert_int_eq(count_certs(test_pki("int-and-root.pem")), 2);
+    ck_assert_int_eq(count_certs(test_pki("int-and-fake.pem")), 2);
+}
+END_TEST
+
 START_TEST(certificate_details)
 {
     char *out;
@@ -298,6 +376,7 @@ pki_suite(void)
     tcase_add_test(tc, every_file_exists);
     tcase_add_test(tc, good_chain_verifies);
     tcase_add_test(tc, bad_leaves_fail_for_the_expected_reason);
+    tcase_add_test(tc, chain_fixtures_as_openssl_sees_them);
     tcase_add_test(tc, certificate_details);
     tcase_add_test(tc, chain_serves_over_tls);
     tcase_add_test(tc, temp_files_and_policy);

@@ -54,6 +54,9 @@ static const verify_case cases[] = {
     /* RSA-1024 against policy's 2048-bit minimum. */
     {"rsa1024", "int.crt", "localhost", SSA_V_ERR_EE_KEY_TOO_SMALL},
     {"rsa2048", "int.crt", "localhost", SSA_V_OK},
+    /* A critical extension the engine does not know: refused, and said so
+     * (the core cannot serve this leaf itself: it refuses to load it). */
+    {"critext", "int.crt", "localhost", SSA_V_ERR_UNHANDLED_CRITICAL_EXTENSION},
 };
 
 static pid_t start_s_server(const verify_case *vc, int port)

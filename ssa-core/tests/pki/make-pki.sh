@@ -36,6 +36,28 @@
 #   via-sha1-int  SAN localhost, signed (SHA-256) by sha1-int
 #   md5-self.crt  self-signed RSA, md5WithRSAEncryption (ECDSA has no MD5), for
 #                 reading a signature's hash
+#   certsign      SAN localhost, keyUsage keyCertSign only (no TLS use)
+#   client-certsign  CN "SSA Test Client", EKU clientAuth, keyUsage keyCertSign only
+#   critext       SAN localhost, plus an unknown extension marked critical
+#
+# Chains that break a rule above the leaf (chain files as noted):
+#
+#   weak-ca.crt/.key          root "SSA Weak Root", RSA 1024-bit key
+#   weakroot      SAN localhost (EC), signed by weak-ca; chain file = the leaf
+#   samename      as weakroot, but named like its issuer and without an
+#                 authority key id, so that it looks self-issued
+#   samename-akid as samename, with an authority key id (wolfSSL's lookup
+#                 still takes it for self-signed, by its names)
+#   nocertsign-int.crt/.key   CA:true, but keyUsage without keyCertSign, under ca
+#   badcaku       SAN localhost, signed by nocertsign-int
+#   plen0-ca.crt/.key         root "SSA PathLen0 Root", CA:true, pathlen:0
+#   plen0-int1, plen0-int2    CAs without pathlen: plen0-ca -> int1 -> int2
+#   plen0-direct  SAN localhost, signed by plen0-ca (allowed); chain = the leaf
+#   plen0-one     SAN localhost, signed by plen0-int1; chain = leaf, int1
+#   plen0-two     SAN localhost, signed by plen0-int2; chain = leaf, int2, int1
+#   int-and-root.pem          int.crt then ca.crt: an intermediate plus its root
+#   fake-ca.crt/.key          a root with ca.crt's name and key identifier, but
+#                             another key; int-and-fake.pem: int.crt, fake-ca.crt
 #
 # Server leaves carry EKU serverAuth (badeku excepted) and are valid for one
 # year from now unless noted. The roots and the intermediate are valid
@@ -187,6 +209,56 @@ keyUsage               = critical, digitalSignature
 extendedKeyUsage       = clientAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
+
+[ root_pathlen0 ]
+basicConstraints       = critical, CA:true, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ ca_no_pathlen ]
+basicConstraints       = critical, CA:true
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ ca_without_certsign ]
+basicConstraints       = critical, CA:true
+keyUsage               = critical, digitalSignature, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ certsign_only ]
+basicConstraints       = critical, CA:false
+keyUsage               = critical, keyCertSign
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+subjectAltName         = DNS:localhost
+
+[ client_certsign_only ]
+basicConstraints       = critical, CA:false
+keyUsage               = critical, keyCertSign
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+
+[ localhost_no_akid ]
+basicConstraints       = critical, CA:false
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = none
+subjectAltName         = DNS:localhost
+
+[ unknown_critical ]
+basicConstraints       = critical, CA:false
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+subjectAltName         = DNS:localhost
+1.3.6.1.4.1.55555.1.1  = critical, ASN1:UTF8String:SSA test extension nobody knows
 EOF
 
 # newreq NAME SUBJECT [KEYALG]: NAME.key (fresh key) and NAME.csr.
@@ -267,6 +339,45 @@ leaf rsa1024 "/O=SSA Test/CN=localhost" localhost_rsa int rsa1024
 leaf rsa2048 "/O=SSA Test/CN=localhost" localhost_rsa int rsa2048
 leaf client "/O=SSA Test/CN=SSA Test Client" client int
 leaf client-other "/O=SSA Other/CN=SSA Test Other Client" client other-ca
+leaf certsign "/O=SSA Test/CN=localhost" certsign_only int
+leaf client-certsign "/O=SSA Test/CN=SSA Test Client" client_certsign_only int
+leaf critext "/O=SSA Test/CN=localhost" unknown_critical int
+
+# Chains that break a rule above the leaf. The weak root's leaf and the
+# pathlen:0 root's direct leaf are served alone: the root is the anchor.
+newreq weak-ca "/O=SSA Weak/CN=SSA Weak Root" rsa1024
+sign weak-ca self root -startdate "$ca_start" -enddate "$ca_end"
+leaf weakroot "/O=SSA Weak/CN=localhost" localhost weak-ca
+chain weakroot
+leaf samename "/O=SSA Weak/CN=SSA Weak Root" localhost_no_akid weak-ca
+chain samename
+leaf samename-akid "/O=SSA Weak/CN=SSA Weak Root" localhost weak-ca
+chain samename-akid
+newreq nocertsign-int "/O=SSA Test/CN=SSA Test CA Without keyCertSign"
+sign nocertsign-int ca ca_without_certsign -startdate "$ca_start" -enddate "$ca_end"
+leaf badcaku "/O=SSA Test/CN=localhost" localhost nocertsign-int
+newreq plen0-ca "/O=SSA PathLen/CN=SSA PathLen0 Root"
+sign plen0-ca self root_pathlen0 -startdate "$ca_start" -enddate "$ca_end"
+newreq plen0-int1 "/O=SSA PathLen/CN=SSA PathLen Intermediate 1"
+sign plen0-int1 plen0-ca ca_no_pathlen -startdate "$ca_start" -enddate "$ca_end"
+newreq plen0-int2 "/O=SSA PathLen/CN=SSA PathLen Intermediate 2"
+sign plen0-int2 plen0-int1 ca_no_pathlen -startdate "$ca_start" -enddate "$ca_end"
+leaf plen0-direct "/O=SSA PathLen/CN=localhost" localhost plen0-ca
+chain plen0-direct
+leaf plen0-one "/O=SSA PathLen/CN=localhost" localhost plen0-int1
+leaf plen0-two "/O=SSA PathLen/CN=localhost" localhost plen0-int2
+cat plen0-two.crt plen0-int2.crt plen0-int1.crt >plen0-two-chain.pem
+cat int.crt ca.crt >int-and-root.pem
+# A look-alike of the root: same name, same subject key identifier, its own key.
+ca_skid=$(openssl x509 -in ca.crt -noout -ext subjectKeyIdentifier | tail -n 1 | tr -d ' ')
+[ -n "$ca_skid" ] || fail "ca.crt has no subject key identifier"
+printf '\n[ root_lookalike ]\n%s\n%s\n%s\n' \
+  "basicConstraints       = critical, CA:true" \
+  "keyUsage               = critical, keyCertSign, cRLSign" \
+  "subjectKeyIdentifier   = $ca_skid" >>ext.cnf
+newreq fake-ca "/O=SSA Test/CN=SSA Test Root"
+sign fake-ca self root_lookalike -startdate "$ca_start" -enddate "$ca_end"
+cat int.crt fake-ca.crt >int-and-fake.pem
 
 # Weak signature hashes (min_signature_hash).
 leaf sha1 "/O=SSA Test/CN=localhost" localhost int ec -md sha1
