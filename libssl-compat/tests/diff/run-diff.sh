@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The differential harness (issue 4; ctest compat.differential). Each program
-# in libssl-compat/diff/ is compiled against OpenSSL's headers and linked
+# in libssl-compat/tests/diff/ is compiled against OpenSSL's headers and linked
 # against the system's -lssl -lcrypto, then run twice with the same
 # arguments: as it is (system libssl.so.3) and with LD_LIBRARY_PATH=BUILD/lib
 # (ours). Where policy does not intervene, stdout and the exit status must be
@@ -43,8 +43,8 @@ set -euo pipefail
 
 build=$(cd "${1:?usage: run-diff.sh BUILD_DIR [MAKE_PKI_SCRIPT]}" && pwd)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-make_pki=${2:-$here/../../ssa-core/tests/pki/make-pki.sh}
-bin="$build/libssl-compat/diff"
+make_pki=${2:-$here/../../../ssa-core/tests/pki/make-pki.sh}
+bin="$build/libssl-compat/tests/diff"
 ours="$build/lib"
 
 [ -f "$ours/libssl.so.3" ] || { echo "FAIL $ours/libssl.so.3 is not built"; exit 1; }
