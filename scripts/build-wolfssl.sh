@@ -56,7 +56,11 @@ extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALW
 # process-wide shared trust store (ssa-core/trust.c): without 0001 an
 # intermediate seen once would be trusted by every later connection. 0002:
 # a TLS 1.2 client took any ServerHello as an accepted session ticket and
-# failed ("Out of order message") when the server had rejected it. See each
+# failed ("Out of order message") when the server had rejected it. 0003: the
+# sizes of a handshake message's extensions were summed in 16 bits, so that
+# past 65535 bytes (a long ALPN or SNI list, or a server's session ticket
+# echoed on resumption) the buffer was allocated too small and overrun; such
+# a message now fails with BUFFER_E before anything is written. See each
 # patch's header. The patches' contents are part of the stamp key.
 patch_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/wolfssl-patches"
 patches=()
