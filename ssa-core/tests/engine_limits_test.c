@@ -1,0 +1,539 @@
+/*
+ * The engine's 16-bit limit on a handshake message's extensions
+ * (scripts/wolfssl-patches/0003): a ClientHello whose extensions would
+ * pass 65535 bytes must fail the handshake before anything is written,
+ * never overflow the engine's output buffer, whether the bytes come from
+ * the application (a long server name) or from a server (the session
+ * ticket it issued, echoed when the client resumes).
+ *
+ * The server that issues a long ticket is a real core server behind a
+ * man in the middle that knows the client's master secret (keylog hook):
+ * it replaces the TLS 1.2 NewSessionTicket, which is sent in clear, and
+ * rewrites the server's Finished to match, so that the client accepts the
+ * ticket exactly as it would from a malicious server.
+ */
+#include "ssa_test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine.h" /* first: wolfSSL's options.h */
+#include "ssa/core.h"
+
+#include <wolfssl/wolfcrypt/aes.h>
+#include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/kdf.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+
+/* TLS 1.2 only, one AEAD suite whose keys and PRF the middle box knows. */
+#define TLS12_ONE_SUITE                                                                 \
+    "max_protocol = \"1.2\"; keylog = true; "                                           \
+    "tls12_ciphers = \"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256\";"
+
+static const char *audit_log;
+
+static void use_test_policy(const char *extra)
+{
+    static char text[4096];
+    audit_log = test_write_temp(".log", "");
+    snprintf(text, sizeof text,
+             "default: { trust_store = \"%s\"; audit = \"%s\"; %s };\n",
+             test_pki("ca.crt"), audit_log, extra ? extra : "");
+    test_use_policy(text);
+}
+
+static ssa_ctx *server_ctx(void)
+{
+    ssa_ctx *ctx = ssa_ctx_new(SSA_ROLE_SERVER, "test");
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_int_eq(ssa_ctx_use_certificate_file(ctx, test_pki("good-chain.pem"),
+                                                  test_pki("good.key")), SSA_OK);
+    return ctx;
+}
+
+/* A client context whose engine context also carries a server name of
+ * `len` bytes (as an application could set through the engine's own API,
+ * past any limit of the core's). No host name is set on the connections
+ * made from it, so that this name is the one sent. */
+static ssa_ctx *client_ctx_with_long_name(size_t len)
+{
+    char err[256];
+    ssa_ctx *ctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_int_eq(ssa_ctx_freeze(ctx, err, sizeof err), SSA_OK);
+    char *name = malloc(len);
+    ck_assert_ptr_nonnull(name);
+    for (size_t i = 0; i < len; i++)
+        name[i] = (i % 64 == 63) ? '.' : 'a';
+    ck_assert_int_eq(wolfSSL_CTX_UseSNI(ctx->wctx, WOLFSSL_SNI_HOST_NAME, name,
+                                        (unsigned short)len), WOLFSSL_SUCCESS);
+    free(name);
+    return ctx;
+}
+
+/* One handshake step of a client over a non-blocking socketpair with no
+ * one at the other end; *sent is how many bytes the client wrote. */
+static ssa_status lone_client_step(ssa_ctx *cctx, const unsigned char *session,
+                                   size_t session_len, size_t *sent, char *err, size_t errlen)
+{
+    int fds[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+    int big = 1 << 20;
+    setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+    setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    ssa_conn *c = ssa_conn_new(cctx);
+    ck_assert_int_eq(ssa_conn_set_fd(c, fds[0]), SSA_OK);
+    if (session)
+        ck_assert_int_eq(ssa_conn_session_import(c, session, session_len), SSA_OK);
+    ssa_status st = ssa_conn_handshake(c);
+    snprintf(err, errlen, "%s", ssa_conn_error(c) ? ssa_conn_error(c) : "");
+    *sent = 0;
+    unsigned char buf[16384];
+    ssize_t n;
+    while ((n = recv(fds[1], buf, sizeof buf, MSG_DONTWAIT)) > 0)
+        *sent += (size_t)n;
+    ssa_conn_free(c);
+    close(fds[0]);
+    close(fds[1]);
+    return st;
+}
+
+/* The refusal the patched engine gives: BUFFER_E, before any byte out,
+ * and an audit line that says the connection was refused. */
+static void assert_refused_unsent(ssa_status st, size_t sent, const char *err)
+{
+    ck_assert_msg(st != SSA_OK && st != SSA_WANT_READ && st != SSA_WANT_WRITE,
+                  "the handshake went on (status %d, %zu bytes sent)", st, sent);
+    ck_assert_uint_eq(sent, 0);
+    ck_assert_msg(strstr(err, "engine error -132") != NULL, "error: %s", err);
+    char *log = test_slurp(audit_log);
+    ck_assert_ptr_nonnull(log);
+    char *hit = strstr(log, "-132");
+    ck_assert_msg(hit != NULL, "no audit line: %s", log);
+    while (hit > log && hit[-1] != '\n')
+        hit--;
+    char *end = strchr(hit, '\n');
+    if (end)
+        *end = '\0';
+    ck_assert_msg(strstr(hit, "role=client") && strstr(hit, "outcome=refused"),
+                  "audit line: %s", hit);
+    free(log);
+}
+
+/* ---- application-side: a ClientHello over 16 bits ---------------------- */
+
+START_TEST(client_hello_over_16_bits_fails_before_writing)
+{
+    use_test_policy(NULL);
+    /* 65530 bytes of name: the server_name extension alone is 65539 bytes. */
+    ssa_ctx *cctx = client_ctx_with_long_name(65530);
+    char err[256];
+    size_t sent;
+    ssa_status st = lone_client_step(cctx, NULL, 0, &sent, err, sizeof err);
+    assert_refused_unsent(st, sent, err);
+    ssa_ctx_unref(cctx);
+}
+END_TEST
+
+/* ---- the middle box ------------------------------------------------------ */
+
+typedef struct keylog_capture {
+    pthread_mutex_t lock;
+    unsigned char client_random[32];
+    unsigned char master[48];
+    bool have;
+} keylog_capture;
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+static bool unhex(const char *s, unsigned char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+        if (lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}
+
+/* "CLIENT_RANDOM <32 bytes hex> <48 bytes hex>" (TLS 1.2). */
+static void keylog_hook(ssa_conn *c, const char *line, void *arg)
+{
+    (void)c;
+    keylog_capture *k = arg;
+    if (strncmp(line, "CLIENT_RANDOM ", 14) != 0 || strlen(line) < 14 + 64 + 1 + 96)
+        return;
+    pthread_mutex_lock(&k->lock);
+    k->have = unhex(line + 14, k->client_random, 32) && unhex(line + 14 + 65, k->master, 48);
+    pthread_mutex_unlock(&k->lock);
+}
+
+typedef struct mitm {
+    int cfd, sfd;               /* towards the client, towards the server */
+    size_t ticket_len;          /* of the ticket put in the client's hands */
+    keylog_capture *keys;
+    unsigned char client_random[32], server_random[32];
+    unsigned char *transcript;  /* handshake messages, for the Finished */
+    size_t transcript_len;
+    bool replaced;              /* the ticket and Finished were replaced */
+} mitm;
+
+enum { REC_CCS = 20, REC_HANDSHAKE = 22, REC_MAX = 18432 };
+
+static bool read_full(int fd, unsigned char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = read(fd, buf, n);
+        if (r <= 0)
+            return false;
+        buf += r;
+        n -= (size_t)r;
+    }
+    return true;
+}
+
+static bool write_full(int fd, const unsigned char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return false;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* One record: its type, body and length. */
+static bool read_record(int fd, int *type, unsigned char *body, size_t *len)
+{
+    unsigned char h[5];
+    if (!read_full(fd, h, 5))
+        return false;
+    *type = h[0];
+    *len = (size_t)h[3] << 8 | h[4];
+    return *len <= REC_MAX && read_full(fd, body, *len);
+}
+
+static bool write_record(int fd, int type, const unsigned char *body, size_t len)
+{
+    unsigned char h[5] = { (unsigned char)type, 3, 3, (unsigned char)(len >> 8),
+                           (unsigned char)len };
+    return write_full(fd, h, 5) && write_full(fd, body, len);
+}
+
+static void transcript_add(mitm *m, const unsigned char *msg, size_t len)
+{
+    memcpy(m->transcript + m->transcript_len, msg, len);
+    m->transcript_len += len;
+}
+
+/* Relays handshake records from `from` to `to` and adds their messages to
+ * the transcript until a message of type `last` has passed (one message
+ * per record or several; none spans records in these flights). */
+static bool relay_flight(mitm *m, int from, int to, int last)
+{
+    unsigned char body[REC_MAX];
+    size_t len;
+    int type;
+    for (;;) {
+        if (!read_record(from, &type, body, &len) || type != REC_HANDSHAKE ||
+            !write_record(to, type, body, len))
+            return false;
+        for (size_t off = 0; off + 4 <= len;) {
+            size_t mlen = 4 + ((size_t)body[off + 1] << 16 | (size_t)body[off + 2] << 8 |
+                               body[off + 3]);
+            if (off + mlen > len)
+                return false;
+            if (body[off] == 1)                       /* ClientHello */
+                memcpy(m->client_random, body + off + 6, 32);
+            if (body[off] == 2)                       /* ServerHello */
+                memcpy(m->server_random, body + off + 6, 32);
+            transcript_add(m, body + off, mlen);
+            if (body[off] == last)
+                return true;
+            off += mlen;
+        }
+    }
+}
+
+/* Forwards one record of the given type unchanged. */
+static bool relay_record(int from, int to, int want)
+{
+    unsigned char body[REC_MAX];
+    size_t len;
+    int type;
+    return read_record(from, &type, body, &len) && type == want &&
+           write_record(to, type, body, len);
+}
+
+static bool prf(const unsigned char *master, const char *label, const unsigned char *seed,
+                size_t seed_len, unsigned char *out, size_t out_len)
+{
+    return wc_PRF_TLS(out, (word32)out_len, master, 48, (const byte *)label,
+                      (word32)strlen(label), seed, (word32)seed_len, 1, sha256_mac, NULL,
+                      INVALID_DEVID) == 0;
+}
+
+/* Finished of `label` over the transcript so far. */
+static bool finished_message(const mitm *m, const char *label, unsigned char msg[16])
+{
+    unsigned char hash[32];
+    msg[0] = 20;
+    msg[1] = 0;
+    msg[2] = 0;
+    msg[3] = 12;
+    return wc_Sha256Hash(m->transcript, (word32)m->transcript_len, hash) == 0 &&
+           prf(m->keys->master, label, hash, sizeof hash, msg + 4, 12);
+}
+
+/* The server's Finished, sealed as the first record under its new keys
+ * (AES-128-GCM: explicit nonce, ciphertext, tag; sequence number 0). */
+static bool sealed_server_finished(const mitm *m, const unsigned char msg[16],
+                                   const unsigned char explicit_nonce[8], unsigned char rec[40])
+{
+    unsigned char seed[64], block[40], nonce[12];
+    memcpy(seed, m->server_random, 32);
+    memcpy(seed + 32, m->client_random, 32);
+    if (!prf(m->keys->master, "key expansion", seed, sizeof seed, block, sizeof block))
+        return false;
+    /* client key 16, server key 16, client salt 4, server salt 4 */
+    memcpy(nonce, block + 36, 4);
+    memcpy(nonce + 4, explicit_nonce, 8);
+    unsigned char aad[13] = { 0, 0, 0, 0, 0, 0, 0, 0, REC_HANDSHAKE, 3, 3, 0, 16 };
+    Aes aes;
+    bool ok = wc_AesInit(&aes, NULL, INVALID_DEVID) == 0 &&
+              wc_AesGcmSetKey(&aes, block + 16, 16) == 0 &&
+              wc_AesGcmEncrypt(&aes, rec + 8, msg, 16, nonce, sizeof nonce, rec + 24, 16, aad,
+                               sizeof aad) == 0;
+    wc_AesFree(&aes);
+    memcpy(rec, explicit_nonce, 8);
+    return ok;
+}
+
+/* Sends a NewSessionTicket carrying m->ticket_len bytes in place of the
+ * server's, in as many records as it takes. */
+static bool send_long_ticket(mitm *m, const unsigned char *lifetime)
+{
+    size_t body = 4 + 2 + m->ticket_len, total = 4 + body;
+    unsigned char *msg = malloc(total);
+    if (!msg)
+        return false;
+    msg[0] = 4;
+    msg[1] = (unsigned char)(body >> 16);
+    msg[2] = (unsigned char)(body >> 8);
+    msg[3] = (unsigned char)body;
+    memcpy(msg + 4, lifetime, 4);
+    msg[8] = (unsigned char)(m->ticket_len >> 8);
+    msg[9] = (unsigned char)m->ticket_len;
+    for (size_t i = 0; i < m->ticket_len; i++)
+        msg[10 + i] = (unsigned char)(i * 7 + 1);
+    transcript_add(m, msg, total);
+    bool ok = true;
+    for (size_t off = 0; ok && off < total; off += 16384)
+        ok = write_record(m->cfd, REC_HANDSHAKE, msg + off,
+                          total - off < 16384 ? total - off : 16384);
+    free(msg);
+    return ok;
+}
+
+/* Client Finished (only its hash counts: computed, not decrypted), then
+ * the server's ticket, ChangeCipherSpec and Finished, two of them ours. */
+static bool replace_ticket(mitm *m)
+{
+    unsigned char body[REC_MAX], fin[16], rec[40];
+    size_t len;
+    int type;
+    pthread_mutex_lock(&m->keys->lock);
+    bool keys_ok = m->keys->have && memcmp(m->keys->client_random, m->client_random, 32) == 0;
+    pthread_mutex_unlock(&m->keys->lock);
+    if (!keys_ok || !finished_message(m, "client finished", fin))
+        return false;
+    transcript_add(m, fin, sizeof fin);
+    if (!read_record(m->sfd, &type, body, &len) || type != REC_HANDSHAKE || len < 10 ||
+        body[0] != 4)
+        return false;
+    if (!send_long_ticket(m, body + 4) || !relay_record(m->sfd, m->cfd, REC_CCS))
+        return false;
+    if (!read_record(m->sfd, &type, body, &len) || type != REC_HANDSHAKE || len != 40)
+        return false;
+    if (!finished_message(m, "server finished", fin) ||
+        !sealed_server_finished(m, fin, body, rec))
+        return false;
+    m->replaced = true;
+    return write_record(m->cfd, REC_HANDSHAKE, rec, sizeof rec);
+}
+
+/* Bytes both ways, unchanged, until either side closes. */
+static void relay_rest(mitm *m)
+{
+    struct pollfd p[2] = { { m->cfd, POLLIN, 0 }, { m->sfd, POLLIN, 0 } };
+    unsigned char buf[16384];
+    for (;;) {
+        if (poll(p, 2, 10000) <= 0)
+            return;
+        for (int i = 0; i < 2; i++) {
+            if (!p[i].revents)
+                continue;
+            ssize_t n = read(p[i].fd, buf, sizeof buf);
+            if (n <= 0 || !write_full(p[1 - i].fd, buf, (size_t)n))
+                return;
+        }
+    }
+}
+
+static void *mitm_main(void *arg)
+{
+    mitm *m = arg;
+    if (relay_flight(m, m->cfd, m->sfd, 1) &&                 /* ClientHello */
+        relay_flight(m, m->sfd, m->cfd, 14) &&                /* ... ServerHelloDone */
+        relay_flight(m, m->cfd, m->sfd, 16) &&                /* ClientKeyExchange */
+        relay_record(m->cfd, m->sfd, REC_CCS) &&
+        relay_record(m->cfd, m->sfd, REC_HANDSHAKE) &&        /* client Finished */
+        replace_ticket(m))
+        relay_rest(m);
+    shutdown(m->cfd, SHUT_RDWR);
+    shutdown(m->sfd, SHUT_RDWR);
+    return NULL;
+}
+
+typedef struct server_job {
+    ssa_conn *conn;
+    ssa_status handshake;
+} server_job;
+
+static void *server_main(void *arg)
+{
+    server_job *job = arg;
+    job->handshake = ssa_conn_handshake(job->conn);
+    char buf[16];
+    size_t n;
+    if (job->handshake == SSA_OK)
+        ssa_conn_read(job->conn, buf, sizeof buf, &n); /* until the client leaves */
+    return NULL;
+}
+
+/* A TLS 1.2 handshake of a core client with a core server whose ticket
+ * the middle box replaced by one of ticket_len bytes. Returns the client's
+ * status; on success *blob is its session (with that ticket). */
+static ssa_status handshake_with_long_ticket(size_t ticket_len, unsigned char **blob,
+                                             size_t *blob_len, char *err, size_t errlen)
+{
+    keylog_capture keys = { .have = false };
+    pthread_mutex_init(&keys.lock, NULL);
+    ssa_ctx *sctx = server_ctx(), *cctx = ssa_ctx_new(SSA_ROLE_CLIENT, "test");
+    ck_assert_int_eq(ssa_ctx_set_keylog_hook(cctx, keylog_hook, &keys), SSA_OK);
+    int cp[2], sp[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, cp), 0);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+    ssa_conn *client = ssa_conn_new(cctx), *server = ssa_conn_new(sctx);
+    ck_assert_int_eq(ssa_conn_set_fd(client, cp[0]), SSA_OK);
+    ck_assert_int_eq(ssa_conn_set_fd(server, sp[1]), SSA_OK);
+    ssa_conn_set_hostname(client, "localhost");
+
+    mitm m = { .cfd = cp[1], .sfd = sp[0], .ticket_len = ticket_len, .keys = &keys };
+    m.transcript = malloc(1 << 18);
+    ck_assert_ptr_nonnull(m.transcript);
+    server_job job = { .conn = server };
+    pthread_t st, mt;
+    pthread_create(&st, NULL, server_main, &job);
+    pthread_create(&mt, NULL, mitm_main, &m);
+
+    ssa_status cs = ssa_conn_handshake(client);
+    snprintf(err, errlen, "%s", ssa_conn_error(client) ? ssa_conn_error(client) : "");
+    *blob = NULL;
+    *blob_len = 0;
+    if (cs == SSA_OK) {
+        ck_assert_int_eq(ssa_conn_version(client), SSA_TLS1_2);
+        ck_assert_int_eq(ssa_conn_session_export(client, blob, blob_len), SSA_OK);
+    }
+    shutdown(cp[0], SHUT_RDWR);
+    pthread_join(mt, NULL);
+    pthread_join(st, NULL);
+    /* A client that took the server's own ticket proves nothing. */
+    ck_assert(cs != SSA_OK || m.replaced);
+    ssa_conn_free(client);
+    ssa_conn_free(server);
+    for (int i = 0; i < 2; i++) {
+        close(cp[i]);
+        close(sp[i]);
+    }
+    free(m.transcript);
+    pthread_mutex_destroy(&keys.lock);
+    ssa_ctx_unref(cctx);
+    ssa_ctx_unref(sctx);
+    return cs;
+}
+
+/* ---- server-side: a ticket that cannot be echoed ------------------------ */
+
+/* wolfSSL takes no handshake message over MAX_HANDSHAKE_SZ (18462 bytes in
+ * this build): a 65000-byte ticket is refused on receipt, cleanly. */
+START_TEST(server_ticket_of_65000_bytes_is_refused_on_receipt)
+{
+    use_test_policy(TLS12_ONE_SUITE);
+    unsigned char *blob;
+    size_t blob_len;
+    char err[256];
+    ssa_status st = handshake_with_long_ticket(65000, &blob, &blob_len, err, sizeof err);
+    ck_assert_msg(st != SSA_OK, "a 65000-byte ticket was taken");
+    ck_assert_ptr_null(blob);
+    ck_assert_msg(strstr(err, "engine error -") != NULL, "error: %s", err);
+}
+END_TEST
+
+/* A ticket the engine takes (18000 bytes) makes the resumption's
+ * ClientHello pass 16 bits with a server name that alone fits: the
+ * resumption fails before writing, instead of overflowing. */
+START_TEST(server_ticket_pushing_resumption_over_16_bits_fails_before_writing)
+{
+    use_test_policy(TLS12_ONE_SUITE);
+    unsigned char *blob;
+    size_t blob_len;
+    char err[256];
+    ssa_status st = handshake_with_long_ticket(18000, &blob, &blob_len, err, sizeof err);
+    ck_assert_msg(st == SSA_OK, "first handshake: %s", err);
+    ck_assert_ptr_nonnull(blob);
+
+    ssa_ctx *cctx = client_ctx_with_long_name(48000);
+    size_t sent;
+    /* Without the session the ClientHello (about 48 KB) fits and goes out. */
+    st = lone_client_step(cctx, NULL, 0, &sent, err, sizeof err);
+    ck_assert_int_eq(st, SSA_WANT_READ);
+    ck_assert_uint_gt(sent, 48000);
+    /* With it, 18 KB more: over 65535 bytes of extensions. */
+    st = lone_client_step(cctx, blob, blob_len, &sent, err, sizeof err);
+    assert_refused_unsent(st, sent, err);
+    free(blob);
+    ssa_ctx_unref(cctx);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("engine_limits");
+    TCase *t = tcase_create("extensions_16_bits");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, client_hello_over_16_bits_fails_before_writing);
+    tcase_add_test(t, server_ticket_of_65000_bytes_is_refused_on_receipt);
+    tcase_add_test(t, server_ticket_pushing_resumption_over_16_bits_fails_before_writing);
+    suite_add_tcase(s, t);
+    return test_run_suite(s);
+}
