@@ -78,10 +78,25 @@ static ssa_ctx *client_ctx_with_long_name(size_t len)
     return ctx;
 }
 
+/* What a lone client step wrote: its size and its first bytes (record
+ * header, handshake header). */
+typedef struct sent_bytes {
+    size_t n;
+    unsigned char head[9];
+} sent_bytes;
+
+/* The ClientHello's length as its handshake header gives it. */
+static size_t hello_body_len(const sent_bytes *out)
+{
+    ck_assert_uint_ge(out->n, sizeof out->head);
+    ck_assert_uint_eq(out->head[5], 1); /* client_hello */
+    return (size_t)out->head[6] << 16 | (size_t)out->head[7] << 8 | out->head[8];
+}
+
 /* One handshake step of a client over a non-blocking socketpair with no
- * one at the other end; *sent is how many bytes the client wrote. */
+ * one at the other end; *out is what the client wrote. */
 static ssa_status lone_client_step(ssa_ctx *cctx, const unsigned char *session,
-                                   size_t session_len, size_t *sent, char *err, size_t errlen)
+                                   size_t session_len, sent_bytes *out, char *err, size_t errlen)
 {
     int fds[2];
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
@@ -94,11 +109,15 @@ static ssa_status lone_client_step(ssa_ctx *cctx, const unsigned char *session,
         ck_assert_int_eq(ssa_conn_session_import(c, session, session_len), SSA_OK);
     ssa_status st = ssa_conn_handshake(c);
     snprintf(err, errlen, "%s", ssa_conn_error(c) ? ssa_conn_error(c) : "");
-    *sent = 0;
+    memset(out, 0, sizeof *out);
     unsigned char buf[16384];
     ssize_t n;
-    while ((n = recv(fds[1], buf, sizeof buf, MSG_DONTWAIT)) > 0)
-        *sent += (size_t)n;
+    while ((n = recv(fds[1], buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+        if (out->n < sizeof out->head)
+            memcpy(out->head + out->n, buf,
+                   (size_t)n < sizeof out->head - out->n ? (size_t)n : sizeof out->head - out->n);
+        out->n += (size_t)n;
+    }
     ssa_conn_free(c);
     close(fds[0]);
     close(fds[1]);
@@ -129,15 +148,44 @@ static void assert_refused_unsent(ssa_status st, size_t sent, const char *err)
 
 /* ---- application-side: a ClientHello over 16 bits ---------------------- */
 
+/* 65530 bytes of name: the server_name extension is 65539 bytes (the sum
+ * of the block wrapped); 65535: its own size wrapped too. */
 START_TEST(client_hello_over_16_bits_fails_before_writing)
 {
+    static const size_t lens[] = { 65530, 65535 };
     use_test_policy(NULL);
-    /* 65530 bytes of name: the server_name extension alone is 65539 bytes. */
-    ssa_ctx *cctx = client_ctx_with_long_name(65530);
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        ssa_ctx *cctx = client_ctx_with_long_name(lens[i]);
+        char err[256];
+        sent_bytes out;
+        ssa_status st = lone_client_step(cctx, NULL, 0, &out, err, sizeof err);
+        assert_refused_unsent(st, out.n, err);
+        ssa_ctx_unref(cctx);
+    }
+}
+END_TEST
+
+/* The limit is the 16-bit length, not less: a TLS 1.3 ClientHello of
+ * exactly 65535 bytes goes out, one byte more is refused. */
+START_TEST(client_hello_of_exactly_16_bits_goes_out)
+{
+    use_test_policy(NULL);
     char err[256];
-    size_t sent;
-    ssa_status st = lone_client_step(cctx, NULL, 0, &sent, err, sizeof err);
-    assert_refused_unsent(st, sent, err);
+    sent_bytes out;
+    ssa_ctx *cctx = client_ctx_with_long_name(1000);
+    ck_assert_int_eq(lone_client_step(cctx, NULL, 0, &out, err, sizeof err), SSA_WANT_READ);
+    size_t base = hello_body_len(&out) - 1000;
+    ssa_ctx_unref(cctx);
+
+    cctx = client_ctx_with_long_name(65535 - base);
+    ck_assert_int_eq(lone_client_step(cctx, NULL, 0, &out, err, sizeof err), SSA_WANT_READ);
+    ck_assert_uint_eq(hello_body_len(&out), 65535);
+    ck_assert_uint_eq(out.n, 5 + 4 + 65535);
+    ssa_ctx_unref(cctx);
+
+    cctx = client_ctx_with_long_name(65535 - base + 1);
+    ssa_status st = lone_client_step(cctx, NULL, 0, &out, err, sizeof err);
+    assert_refused_unsent(st, out.n, err);
     ssa_ctx_unref(cctx);
 }
 END_TEST
@@ -513,14 +561,14 @@ START_TEST(server_ticket_pushing_resumption_over_16_bits_fails_before_writing)
     ck_assert_ptr_nonnull(blob);
 
     ssa_ctx *cctx = client_ctx_with_long_name(48000);
-    size_t sent;
+    sent_bytes out;
     /* Without the session the ClientHello (about 48 KB) fits and goes out. */
-    st = lone_client_step(cctx, NULL, 0, &sent, err, sizeof err);
+    st = lone_client_step(cctx, NULL, 0, &out, err, sizeof err);
     ck_assert_int_eq(st, SSA_WANT_READ);
-    ck_assert_uint_gt(sent, 48000);
+    ck_assert_uint_gt(out.n, 48000);
     /* With it, 18 KB more: over 65535 bytes of extensions. */
-    st = lone_client_step(cctx, blob, blob_len, &sent, err, sizeof err);
-    assert_refused_unsent(st, sent, err);
+    st = lone_client_step(cctx, blob, blob_len, &out, err, sizeof err);
+    assert_refused_unsent(st, out.n, err);
     free(blob);
     ssa_ctx_unref(cctx);
 }
@@ -532,6 +580,7 @@ int main(void)
     TCase *t = tcase_create("extensions_16_bits");
     tcase_set_timeout(t, 60);
     tcase_add_test(t, client_hello_over_16_bits_fails_before_writing);
+    tcase_add_test(t, client_hello_of_exactly_16_bits_goes_out);
     tcase_add_test(t, server_ticket_of_65000_bytes_is_refused_on_receipt);
     tcase_add_test(t, server_ticket_pushing_resumption_over_16_bits_fails_before_writing);
     suite_add_tcase(s, t);
