@@ -530,6 +530,106 @@ static ssa_status handshake_with_long_ticket(size_t ticket_len, unsigned char **
     return cs;
 }
 
+/* ---- a HelloRetryRequest cookie, echoed before anything is verified ---- */
+
+/* Everything readable on fd (non-blocking), into buf; returns its length. */
+static size_t drain(int fd, unsigned char *buf, size_t cap)
+{
+    size_t n = 0;
+    ssize_t r;
+    while (n < cap && (r = recv(fd, buf + n, cap - n, MSG_DONTWAIT)) > 0)
+        n += (size_t)r;
+    return n;
+}
+
+/* A HelloRetryRequest for TLS_AES_128_GCM_SHA256 that asks for nothing
+ * but a cookie of cookie_len bytes, in as many records as it takes. */
+static void send_hrr_with_cookie(int fd, const unsigned char *sid, size_t sid_len,
+                                 size_t cookie_len)
+{
+    static const unsigned char hrr_random[32] = {
+        0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+        0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C };
+    size_t ext_len = (4 + 2) + (4 + 2 + cookie_len);
+    size_t body = 2 + 32 + 1 + sid_len + 2 + 1 + 2 + ext_len, total = 4 + body, i = 0;
+    unsigned char *m = malloc(total);
+    ck_assert_ptr_nonnull(m);
+    m[i++] = 2; /* server_hello */
+    m[i++] = (unsigned char)(body >> 16);
+    m[i++] = (unsigned char)(body >> 8);
+    m[i++] = (unsigned char)body;
+    m[i++] = 3;
+    m[i++] = 3;
+    memcpy(m + i, hrr_random, 32);
+    i += 32;
+    m[i++] = (unsigned char)sid_len;
+    memcpy(m + i, sid, sid_len);
+    i += sid_len;
+    m[i++] = 0x13; /* TLS_AES_128_GCM_SHA256 */
+    m[i++] = 0x01;
+    m[i++] = 0;    /* no compression */
+    m[i++] = (unsigned char)(ext_len >> 8);
+    m[i++] = (unsigned char)ext_len;
+    const unsigned char versions[] = { 0x00, 0x2b, 0x00, 0x02, 0x03, 0x04 };
+    memcpy(m + i, versions, sizeof versions);
+    i += sizeof versions;
+    m[i++] = 0x00; /* cookie */
+    m[i++] = 0x2c;
+    m[i++] = (unsigned char)((cookie_len + 2) >> 8);
+    m[i++] = (unsigned char)(cookie_len + 2);
+    m[i++] = (unsigned char)(cookie_len >> 8);
+    m[i++] = (unsigned char)cookie_len;
+    for (size_t k = 0; k < cookie_len; k++)
+        m[i++] = (unsigned char)(k * 13 + 5);
+    ck_assert_uint_eq(i, total);
+    for (size_t off = 0; off < total; off += 16384)
+        ck_assert(write_record(fd, REC_HANDSHAKE, m + off,
+                               total - off < 16384 ? total - off : 16384));
+    free(m);
+}
+
+/* A server name of 48000 bytes fits a ClientHello; the 18000-byte cookie
+ * of a HelloRetryRequest, which anyone on the path can send since nothing
+ * is authenticated yet, pushes the second ClientHello past 16 bits: it
+ * fails before writing it. */
+START_TEST(hrr_cookie_pushing_second_hello_over_16_bits_fails_before_writing)
+{
+    use_test_policy(NULL);
+    ssa_ctx *cctx = client_ctx_with_long_name(48000);
+    int fds[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+    int big = 1 << 20;
+    setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+    setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    ssa_conn *c = ssa_conn_new(cctx);
+    ck_assert_int_eq(ssa_conn_set_fd(c, fds[0]), SSA_OK);
+    ck_assert_int_eq(ssa_conn_handshake(c), SSA_WANT_READ);
+
+    unsigned char *hello = malloc(1 << 17);
+    ck_assert_ptr_nonnull(hello);
+    size_t n = drain(fds[1], hello, 1 << 17);
+    ck_assert_uint_gt(n, 48000);
+    ck_assert_uint_eq(hello[0], REC_HANDSHAKE);
+    ck_assert_uint_eq(hello[5], 1); /* client_hello */
+    size_t sid_len = hello[9 + 2 + 32];
+    ck_assert_uint_le(sid_len, 32);
+    send_hrr_with_cookie(fds[1], hello + 9 + 2 + 32 + 1, sid_len, 18000);
+
+    ssa_status st = ssa_conn_handshake(c);
+    char err[256];
+    snprintf(err, sizeof err, "%s", ssa_conn_error(c) ? ssa_conn_error(c) : "");
+    n = drain(fds[1], hello, 1 << 17);
+    /* A middlebox-compatibility ChangeCipherSpec may precede it; no hello. */
+    size_t skip = n >= 6 && hello[0] == REC_CCS ? 6 : 0;
+    assert_refused_unsent(st, n - skip, err);
+    free(hello);
+    ssa_conn_free(c);
+    close(fds[0]);
+    close(fds[1]);
+    ssa_ctx_unref(cctx);
+}
+END_TEST
+
 /* ---- server-side: a ticket that cannot be echoed ------------------------ */
 
 /* wolfSSL takes no handshake message over MAX_HANDSHAKE_SZ (18462 bytes in
@@ -581,6 +681,7 @@ int main(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, client_hello_over_16_bits_fails_before_writing);
     tcase_add_test(t, client_hello_of_exactly_16_bits_goes_out);
+    tcase_add_test(t, hrr_cookie_pushing_second_hello_over_16_bits_fails_before_writing);
     tcase_add_test(t, server_ticket_of_65000_bytes_is_refused_on_receipt);
     tcase_add_test(t, server_ticket_pushing_resumption_over_16_bits_fails_before_writing);
     suite_add_tcase(s, t);
