@@ -3,19 +3,24 @@
  * (scripts/wolfssl-patches/0003): a ClientHello whose extensions would
  * pass 65535 bytes must fail the handshake before anything is written,
  * never overflow the engine's output buffer, whether the bytes come from
- * the application (a long server name) or from a server (the session
- * ticket it issued, echoed when the client resumes).
+ * the application (a long server name), from a server (the session
+ * ticket it issued, echoed when the client resumes) or from anyone on the
+ * path (a HelloRetryRequest cookie, echoed at once).
+ *
+ * wolfSSL takes no handshake message over MAX_HANDSHAKE_SZ (18462 bytes),
+ * so a peer's ticket or cookie is at most about 18 KB: the tests add it to
+ * a long server name set on the engine context directly (past any limit
+ * of the core's), which alone still fits.
  *
  * The server that issues a long ticket is a real core server behind a
  * man in the middle that knows the client's master secret (keylog hook):
  * it replaces the TLS 1.2 NewSessionTicket, which is sent in clear, and
  * rewrites the server's Finished to match, so that the client accepts the
- * ticket exactly as it would from a malicious server.
+ * ticket exactly as it would from a malicious server. The
+ * HelloRetryRequest needs no keys: it comes before any.
  */
 #include "ssa_test.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
