@@ -64,8 +64,12 @@ extra_cflags="-fPIC -fvisibility=hidden -O2 -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALW
 # failed ("Out of order message") when the server had rejected it. 0003: no
 # peer signature was checked against the algorithms offered (a TLS 1.2 client
 # took a ServerKeyExchange signed with RSA+SHA1 under a list without it), and
-# a signer chose from the peer's list alone. See each patch's header. The
-# patches' contents are part of the stamp key.
+# a signer chose from the peer's list alone. 0004: the sizes of a handshake
+# message's extensions were summed in 16 bits, so that past 65535 bytes (a
+# long ALPN or SNI list, or a server's session ticket or HelloRetryRequest
+# cookie echoed back) the buffer was allocated too small and overrun; such a
+# message now fails with BUFFER_E before anything is written. See each
+# patch's header. The patches' contents are part of the stamp key.
 patch_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/wolfssl-patches"
 patches=()
 if [ -d "$patch_dir" ]; then
