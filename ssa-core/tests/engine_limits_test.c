@@ -1,6 +1,6 @@
 /*
  * The engine's 16-bit limit on a handshake message's extensions
- * (scripts/wolfssl-patches/0003): a ClientHello whose extensions would
+ * (scripts/wolfssl-patches/0004): a ClientHello whose extensions would
  * pass 65535 bytes must fail the handshake before anything is written,
  * never overflow the engine's output buffer, whether the bytes come from
  * the application (a long server name), from a server (the session
