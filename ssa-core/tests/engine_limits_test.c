@@ -141,6 +141,10 @@ static ssa_status lone_client_step(ssa_ctx *cctx, const unsigned char *session,
     lone_pair(fds);
     ssa_conn *c = ssa_conn_new(cctx);
     ck_assert_int_eq(ssa_conn_set_fd(c, fds[0]), SSA_OK);
+    /* The name the session was verified for (the core offers a session only
+     * for it); a verify name, since the long name on the engine context is
+     * the one to send. */
+    ck_assert_int_eq(ssa_conn_set_verify_name(c, "localhost"), SSA_OK);
     if (session)
         ck_assert_int_eq(ssa_conn_session_import(c, session, session_len), SSA_OK);
     unsigned char *buf = malloc(PEER_BUF);
